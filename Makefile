@@ -1,0 +1,42 @@
+# make site: set up .venv and build the site from the shipped events.db.
+# make test: set up .venv (with test extras and system packages) and run every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: site test setup setup-test system-packages data bench clean
+
+site: $(STAMP)
+	$(BIN)/timeline --db events.db init
+	$(BIN)/timeline --db events.db build -o site
+
+test: $(TEST_STAMP) system-packages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+# Debian packages the tests drive: Chromium (browser tests) and a JRE for the HTML checker.
+system-packages:
+	@./scripts/system-packages.sh
+
+# Rebuild events.db from the chronology's text in data/kling/.
+data: $(STAMP)
+	./scripts/rebuild-data.sh
+
+bench: $(STAMP)
+	$(BIN)/python bench/dates.py
+
+clean:
+	rm -rf site .pytest_cache

@@ -1,0 +1,203 @@
+"""The commands, against SQLite and PostgreSQL: what they print, exit codes, and errors."""
+
+import json
+
+import pytest
+import typer
+
+from timeline.cli import app
+
+ADD = ["add", "--date", "2025-04-15", "--title", "Kling 2.0 released",
+       "--category", "model-release", "--tag", "product:Kling", "--tag", "organization:Kuaishou",
+       "--source", "https://example.com/kling-2", "--body", "Kuaishou released *Kling 2.0*."]
+
+
+def test_init_creates_then_reports_current(cli):
+    first = cli("init")
+    assert first.exit_code == 0, first.output
+    assert "Created" in first.output and "schema 2" in first.output
+    again = cli("init")
+    assert again.exit_code == 0
+    assert "up to date" in again.output
+
+
+def test_add_prints_slug_and_show_json_has_contract_shape(cli):
+    result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    slug = result.stdout.strip()
+    assert slug == "2025-04-15-kling-2-0-released"
+    shown = cli("show", slug, "--json")
+    event = json.loads(shown.stdout)
+    assert list(event) == ["slug", "title", "category", "tags", "date", "body", "lang",
+                           "sources", "translations"]
+    assert event["tags"] == [{"kind": "product", "name": "Kling"},
+                             {"kind": "organization", "name": "Kuaishou"}]
+    assert set(event["date"]) == {"text", "base", "start", "end", "precision", "edtf", "display"}
+    assert (event["date"]["start"], event["date"]["end"]) == ("2025-04-15", "2025-04-15")
+    assert event["sources"] == [{"title": "https://example.com/kling-2", "publisher": None,
+                                 "url": "https://example.com/kling-2", "published": None,
+                                 "locator": None}]
+
+
+def test_add_refuses_duplicate_unless_forced(cli):
+    assert cli(*ADD).exit_code == 0
+    twin = ["add", "--date", "2025-04-15", "--title", "KLING 2.0  released!",
+            "--category", "model-release"]
+    refused = cli(*twin)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: '2025-04-15-kling-2-0-released' already has")
+    forced = cli(*twin, "--force")
+    assert forced.exit_code == 0
+    assert forced.stdout.strip() == "2025-04-15-kling-2-0-released-2"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--date", "foobar", "--title", "x", "--category", "other"], "Error: --date: could not read"),
+    (["--date", "2025-02-30", "--title", "x", "--category", "other"], "Error: --date:"),
+    (["--date", "2025-01-02", "--title", "x", "--category", "bogus"],
+     "Error: --category: unknown category 'bogus'"),
+    (["--date", "2025-01-02", "--title", "  ", "--category", "other"], "Error: --title is required"),
+    (["--title", "x", "--category", "other"], "Error: --date is required"),
+    (["--date", "2025-01-02", "--title", "x", "--category", "other", "--tag", "spaceship:x"],
+     "Error: --tag: unknown tag kind 'spaceship'"),
+    (["--date", "2025-01-02", "--title", "x", "--category", "other", "--slug", "Bad Slug"],
+     "Error: --slug: slug 'Bad Slug' must be"),
+    (["--date", "2025-01-02", "--title", "x", "--category", "other", "--base", "yesterday"],
+     "Error: --date: base 'yesterday' is not a date"),
+    (["--date", "2025-01-02", "--title", "x", "--category", "other", "--body", "a",
+      "--body-file", "b.md"], "Error: give --body or --body-file, not both"),
+])
+def test_add_bad_input_is_one_line_error_and_changes_nothing(cli, args, message):
+    result = cli("add", *args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message), result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+    listed = cli("list", "--json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_edit_replaces_given_fields_only(cli):
+    slug = cli(*ADD).stdout.strip()
+    result = cli("edit", slug, "--title", "Kling 2.0 launched", "--tag", "product:Kling 2.0")
+    assert result.exit_code == 0, result.output
+    event = json.loads(cli("show", slug, "--json").stdout)
+    assert event["title"] == "Kling 2.0 launched"
+    assert event["tags"] == [{"kind": "product", "name": "Kling 2.0"}]
+    assert event["body"] == "Kuaishou released *Kling 2.0*."
+    assert event["sources"][0]["url"] == "https://example.com/kling-2"
+
+
+def test_edit_date_and_slug(cli):
+    slug = cli(*ADD).stdout.strip()
+    result = cli("edit", slug, "--date", "2025-05", "--slug", "kling-2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "kling-2"
+    event = json.loads(cli("show", "kling-2", "--json").stdout)
+    assert (event["date"]["start"], event["date"]["end"], event["date"]["precision"]) == \
+        ("2025-05-01", "2025-05-31", "month")
+    assert cli("show", slug).exit_code == 1
+
+
+def test_edit_bad_input_changes_nothing(cli):
+    slug = cli(*ADD).stdout.strip()
+    before = cli("show", slug, "--json").stdout
+    for args in (["--date", "2025-13-01"], ["--category", "nope"], ["--tag", ":"]):
+        result = cli("edit", slug, *args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("Error: ")
+    assert cli("show", slug, "--json").stdout == before
+    missing = cli("edit", "no-such-event", "--title", "x")
+    assert missing.exit_code == 1
+    assert "no event with slug 'no-such-event'" in missing.stderr
+
+
+def test_rm_asks_then_removes(cli):
+    slug = cli(*ADD).stdout.strip()
+    declined = cli("rm", slug, input="n\n")
+    assert declined.exit_code == 1
+    assert cli("show", slug).exit_code == 0
+    removed = cli("rm", slug, "--yes")
+    assert removed.exit_code == 0
+    assert cli("show", slug).exit_code == 1
+    assert cli("rm", slug, "--yes").exit_code == 1
+
+
+def test_list_filters(cli):
+    cli(*ADD)
+    cli("add", "--date", "2025-09", "--title", "Zhang Di leaves", "--category", "personnel",
+        "--tag", "person:Zhang Di")
+    cli("add", "--date", "2024-06-06", "--title", "可灵上线", "--category", "model-release",
+        "--body", "快手推出视频生成模型")
+
+    def slugs(*args):
+        result = cli("list", "--json", *args)
+        assert result.exit_code == 0, result.output
+        return [e["slug"] for e in json.loads(result.stdout)]
+
+    assert slugs() == ["2024-06-06-event", "2025-04-15-kling-2-0-released",
+                       "2025-09-01-zhang-di-leaves"]
+    assert slugs("--category", "personnel") == ["2025-09-01-zhang-di-leaves"]
+    assert slugs("--tag", "Zhang Di") == ["2025-09-01-zhang-di-leaves"]
+    assert slugs("--tag", "person:Zhang Di") == ["2025-09-01-zhang-di-leaves"]
+    assert slugs("--from", "2025-01-01") == ["2025-04-15-kling-2-0-released",
+                                             "2025-09-01-zhang-di-leaves"]
+    assert slugs("--to", "2025-04") == ["2024-06-06-event", "2025-04-15-kling-2-0-released"]
+    assert slugs("--search", "视频生成") == ["2024-06-06-event"]
+    assert slugs("--search", "KLING") == ["2025-04-15-kling-2-0-released"]
+    assert slugs("--search", "%") == []
+    table = cli("list")
+    assert "2025-04-15" in table.stdout and "Kling 2.0 released" in table.stdout
+    bad = cli("list", "--from", "someday")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: --from:")
+    assert cli("list", "--category", "nope").exit_code == 1
+
+
+def test_check_reports_events_without_sources(cli):
+    cli(*ADD)
+    clean = cli("check")
+    assert clean.exit_code == 0, clean.output
+    cli("add", "--date", "2025-09", "--title", "Unsourced", "--category", "other")
+    found = cli("check")
+    assert found.exit_code == 1
+    assert "2025-09-01-unsourced: has no source" in found.stdout
+    as_json = json.loads(cli("check", "--json").stdout)
+    assert as_json == [{"kind": "no-source", "subject": "2025-09-01-unsourced",
+                        "message": "2025-09-01-unsourced: has no source", "problem": True}]
+
+
+def test_unreachable_database_is_one_line_error(runner, tmp_path):
+    result = runner.invoke(app, ["--db", str(tmp_path / "missing" / "x.db"), "list"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot open the database")
+    bad_url = runner.invoke(app, ["--db", "postgresql+psycopg://u@127.0.0.1:1/x", "list"])
+    assert bad_url.exit_code == 1
+    assert bad_url.stderr.startswith("Error: cannot open the database")
+
+
+def test_not_a_database_file(runner, tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("hello, this is not SQLite" * 100)
+    result = runner.invoke(app, ["--db", str(path), "list"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot open the database")
+
+
+def test_usage_error_exits_2(runner):
+    result = runner.invoke(app, ["list", "--no-such-flag"])
+    assert result.exit_code == 2
+
+
+def test_db_from_environment(runner, tmp_path, monkeypatch):
+    path = tmp_path / "env.db"
+    monkeypatch.setenv("TIMELINE_DB", str(path))
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0
+    assert path.exists()
+
+
+@pytest.mark.parametrize("command", sorted(typer.main.get_command(app).commands))
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output

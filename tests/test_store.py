@@ -1,0 +1,111 @@
+"""The store: concurrency, migrations, transactions."""
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from timeline.cli import app
+from timeline.migrations import SCHEMA_VERSION
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+WORKER = """
+import sys
+from typer.testing import CliRunner
+from timeline.cli import app
+db, worker = sys.argv[1], int(sys.argv[2])
+runner = CliRunner()
+for i in range(25):
+    r = runner.invoke(app, ["--db", db, "add", "--date", f"2025-{worker + 1:02d}-{i + 1:02d}",
+                            "--title", f"Event {worker}-{i}", "--category", "other"])
+    if r.exit_code != 0:
+        print(r.output, file=sys.stderr)
+        sys.exit(1)
+"""
+
+
+def test_eight_processes_adding_at_once_all_succeed(tmp_path, runner):
+    db = str(tmp_path / "busy.db")  # not created yet: the processes race to create it too
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, db, str(n)],
+                              stderr=subprocess.PIPE, text=True) for n in range(8)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert not any("locked" in e for e in errors)
+    events = json.loads(runner.invoke(app, ["--db", db, "list", "--json"]).stdout)
+    assert len(events) == 200
+    assert len({e["slug"] for e in events}) == 200
+
+
+def test_real_installed_command_runs(tmp_path):
+    exe = Path(sys.executable).parent / "timeline"
+    db = str(tmp_path / "x.db")
+    out = subprocess.run([str(exe), "--db", db, "add", "--date", "2024-06-06", "--title",
+                          "Kling launches", "--category", "model-release"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2024-06-06-kling-launches"
+    bad = subprocess.run([sys.executable, "-m", "timeline", "--db", db, "show", "nope"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("Error: no event with slug 'nope'")
+    assert "Traceback" not in bad.stderr
+
+
+def test_schema_v1_fixture_migrates_without_losing_anything(tmp_path, runner):
+    old = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "schema-v1.db", old)
+    upgraded = runner.invoke(app, ["--db", str(old), "init"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert f"from schema 1 to {SCHEMA_VERSION}" in upgraded.stdout
+    fresh = tmp_path / "fresh.db"
+    assert runner.invoke(app, ["--db", str(fresh), "import",
+                               str(FIXTURES / "sample.yaml")]).exit_code == 0
+    exported_old = json.loads(runner.invoke(app, ["--db", str(old), "export"]).stdout)
+    exported_new = json.loads(runner.invoke(app, ["--db", str(fresh), "export"]).stdout)
+    assert exported_old == exported_new
+    assert len(exported_old["events"]) == 1 and len(exported_old["observations"]) == 2
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+def test_newer_schema_is_refused(tmp_path, runner):
+    path = tmp_path / "future.db"
+    assert runner.invoke(app, ["--db", str(path), "init"]).exit_code == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    result = runner.invoke(app, ["--db", str(path), "list"])
+    assert result.exit_code == 1
+    assert "schema version 99, newer than this timeline knows" in result.stderr
+
+
+def test_foreign_database_is_refused(tmp_path, runner):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    result = runner.invoke(app, ["--db", str(path), "init"])
+    assert result.exit_code == 1
+    assert "not a timeline database" in result.stderr
+
+
+def test_failed_import_rolls_back_everything(cli, tmp_path):
+    good = tmp_path / "a.yaml"
+    good.write_text("sources: [{key: s1, title: One}]\nevents:\n"
+                    "  - {slug: a, title: A, category: other, date: 2025, sources: [{key: s1}]}\n",
+                    encoding="utf-8")
+    bad = tmp_path / "b.yaml"
+    bad.write_text("events:\n  - {slug: b, title: B, category: other, date: 2025,"
+                   " sources: [{key: s2}]}\n", encoding="utf-8")
+    result = cli("import", good, bad)
+    assert result.exit_code == 1
+    assert "unknown source key 's2'" in result.stderr
+    assert json.loads(cli("export").stdout) == {"events": [], "sources": [], "observations": []}
+
+
+def test_sqlite_uses_wal(tmp_path, runner):
+    path = tmp_path / "wal.db"
+    runner.invoke(app, ["--db", str(path), "init"])
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -1,0 +1,313 @@
+"""The command line: parse options, call the modules, print. No SQL, no templates.
+
+Every command runs inside `@handle_errors`: a TimelineError (the user's mistake) becomes
+one line `Error: …` on standard error and exit code 1; wrong usage is Typer's exit 2.
+"""
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from timeline import __version__, db, export, store
+from timeline.config import Settings
+from timeline.errors import TimelineError, ValidationError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Keep a sourced chronology, render it as a static site, publish it.")
+
+
+def handle_errors(fn):
+    """Turn a TimelineError into `Error: …` on stderr and exit 1 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TimelineError as e:
+            message = " ".join(str(e).split()) or type(e).__name__
+            typer.echo(f"Error: {message}", err=True)
+            raise typer.Exit(1) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"timeline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db_: Annotated[Optional[str], typer.Option(
+        "--db", help="Database: a file path (SQLite) or a SQLAlchemy URL. "
+        "Default: $TIMELINE_DB, else ./events.db.", show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = Settings.resolve(db_)
+
+
+def engine_for(ctx: typer.Context):
+    """The engine of the database this command works on (opened and migrated)."""
+    settings: Settings = ctx.obj
+    if "engine" not in ctx.meta:
+        ctx.meta["engine"] = db.connect(settings.db_url)
+    return ctx.meta["engine"]
+
+
+def print_json(value) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# Options shared by add and edit.
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="When, as written: "
+                    "'2025-04-15', 'late Sep 2025', '2025年9月底', 'Q3 2025'.")]
+TitleOpt = Annotated[Optional[str], typer.Option("--title", help="A short title.")]
+CategoryOpt = Annotated[Optional[str], typer.Option(
+    "--category", help="model-release, product, personnel, regulatory, earnings, business, "
+    "organization, market, campaign or other.")]
+TagOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tag", help="KIND:NAME (person, organization, product, topic, place); repeatable.")]
+BodyOpt = Annotated[Optional[str], typer.Option("--body", help="Markdown text.")]
+BodyFileOpt = Annotated[Optional[Path], typer.Option(
+    "--body-file", help="Read the Markdown body from this file ('-' for stdin).")]
+SourceOpt = Annotated[Optional[list[str]], typer.Option(
+    "--source", help="A URL or a title of a source (an existing one is reused); repeatable.")]
+BaseOpt = Annotated[Optional[str], typer.Option(
+    "--base", help="YYYY-MM-DD that relative dates ('last August', '去年8月') are read "
+    "against, e.g. the article's publication date. Default: today.")]
+SlugOpt = Annotated[Optional[str], typer.Option("--slug", help="Permalink (default: date + title).")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="Language of title and body.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Accept a duplicate title and date.")]
+
+
+@app.command()
+@handle_errors
+def init(ctx: typer.Context) -> None:
+    """Create an empty database, or upgrade an existing one to the current schema."""
+    settings: Settings = ctx.obj
+    engine, was = db.connect_reporting(settings.db_url)
+    where = db.describe_url(settings.db_url)
+    from timeline.migrations import SCHEMA_VERSION
+    if was == 0:
+        typer.echo(f"Created {where} (schema {SCHEMA_VERSION})")
+    elif was < SCHEMA_VERSION:
+        typer.echo(f"Upgraded {where} from schema {was} to {SCHEMA_VERSION}")
+    else:
+        typer.echo(f"{where} is up to date (schema {SCHEMA_VERSION})")
+
+
+@app.command()
+@handle_errors
+def add(ctx: typer.Context, date: DateOpt = None, title: TitleOpt = None,
+        category: CategoryOpt = None, tag: TagOpt = None, body: BodyOpt = None,
+        body_file: BodyFileOpt = None, source: SourceOpt = None, base: BaseOpt = None,
+        slug: SlugOpt = None, lang: LangOpt = None, force: ForceOpt = False) -> None:
+    """Add an event; prints its slug."""
+    for name, value in (("--date", date), ("--title", title), ("--category", category)):
+        if not value or not value.strip():
+            raise ValidationError(f"{name} is required (and cannot be empty)")
+    record = {"title": title, "category": category, "date": {"text": date, "base": base},
+              "body": _body(body, body_file), "tags": tag or [], "sources": source or [],
+              "slug": slug, "lang": lang}
+    data = store.event_from_options(record)
+    typer.echo(store.add_event(engine_for(ctx), data, force=force))
+
+
+@app.command()
+@handle_errors
+def edit(ctx: typer.Context, slug: str, date: DateOpt = None, title: TitleOpt = None,
+         category: CategoryOpt = None, tag: TagOpt = None, body: BodyOpt = None,
+         body_file: BodyFileOpt = None, source: SourceOpt = None, base: BaseOpt = None,
+         new_slug: SlugOpt = None, lang: LangOpt = None, force: ForceOpt = False) -> None:
+    """Change an event: each option given replaces that field (--tag and --source the list)."""
+    changes = {"title": title, "category": category, "body": _body(body, body_file),
+               "tags": tag, "sources": source, "slug": new_slug, "lang": lang}
+    if date is not None or base is not None:
+        changes["date"] = {"text": date, "base": base}
+    result = store.edit_from_options(engine_for(ctx), slug, changes, force=force)
+    typer.echo(result)
+
+
+@app.command("rm")
+@handle_errors
+def rm(ctx: typer.Context, slug: str,
+       yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+    """Remove an event (asks first unless --yes)."""
+    engine = engine_for(ctx)
+    event = store.get_event(engine, slug)
+    if not yes and not typer.confirm(f"Remove '{slug}' ({event['title']})?", err=True):
+        typer.echo("Nothing removed.", err=True)
+        raise typer.Exit(1)
+    store.remove_event(engine, slug)
+    typer.echo(f"Removed {slug}")
+
+
+@app.command("list")
+@handle_errors
+def list_(ctx: typer.Context,
+          category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+          tag: Annotated[Optional[str], typer.Option(help="Only events with this tag "
+                                                     "(NAME or KIND:NAME).")] = None,
+          from_: Annotated[Optional[str], typer.Option("--from", help="Events ending on or "
+                                                       "after this date.")] = None,
+          to: Annotated[Optional[str], typer.Option(help="Events starting on or before this "
+                                                    "date.")] = None,
+          search: Annotated[Optional[str], typer.Option(help="Text in title or body "
+                                                        "(any language).")] = None,
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List events, sorted by date."""
+    flt = store.event_filter(category=category, tag=tag, start=from_, end=to, search=search)
+    events = store.list_events(engine_for(ctx), flt)
+    if as_json:
+        print_json(events)
+        return
+    for e in events:
+        typer.echo(f"{e['date']['start']}  {e['date']['display']['en']:<18} "
+                   f"{e['category']:<13} {e['slug']}  {e['title']}")
+    typer.echo(f"{len(events)} event{'s' if len(events) != 1 else ''}", err=True)
+
+
+@app.command()
+@handle_errors
+def show(ctx: typer.Context, slug: str,
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show one event."""
+    e = store.get_event(engine_for(ctx), slug)
+    if as_json:
+        print_json(e)
+        return
+    d = e["date"]
+    lines = [e["title"], f"  slug:     {e['slug']}", f"  category: {e['category']}",
+             f"  date:     {d['display']['en']}  ({d['start']} to {d['end']}, {d['precision']}, "
+             f"EDTF {d['edtf']}; written '{d['text']}'"
+             + (f", read against {d['base']})" if d["base"] else ")"),
+             "  tags:     " + ", ".join(f"{t['kind']}:{t['name']}" for t in e["tags"])]
+    for i, s in enumerate(e["sources"], 1):
+        parts = [s["publisher"], s["title"], s["published"], s["url"], s["locator"]]
+        lines.append(f"  [{i}] " + " · ".join(p for p in parts if p))
+    if e["body"]:
+        lines += ["", e["body"]]
+    for lang, t in e["translations"].items():
+        lines += ["", f"[{lang}] {t['title']}"] + ([t["body"]] if t["body"] else [])
+    typer.echo("\n".join(lines))
+
+
+@app.command("export")
+@handle_errors
+def export_cmd(ctx: typer.Context,
+               fmt: Annotated[str, typer.Option("--format", "-f",
+                              help="json, jsonl, yaml or csv.")] = "json",
+               output: Annotated[Optional[Path], typer.Option("--output", "-o",
+                                 help="Write to this file (default: standard output).")] = None
+               ) -> None:
+    """Export the whole chronology (events, sources, observations)."""
+    text = store.export_text(engine_for(ctx), fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        export.write_file(output, text)
+        typer.echo(f"Wrote {output}", err=True)
+
+
+@app.command("import")
+@handle_errors
+def import_cmd(ctx: typer.Context,
+               files: Annotated[list[Path], typer.Argument(help="JSON, JSONL, YAML, CSV or "
+                                                           "Markdown files.")],
+               dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, "
+                                                     "change nothing.")] = False) -> None:
+    """Import events (keyed by slug: again updates, never duplicates); all or nothing."""
+    from timeline.importers import read_files
+    batch = read_files(files)
+    report = store.import_batch(engine_for(ctx), batch, dry_run=dry_run)
+    typer.echo(report.summary())
+
+
+@app.command("parse-date")
+@handle_errors
+def parse_date_cmd(
+        phrases: Annotated[list[str], typer.Argument(help="Date phrases; '-' reads one "
+                                                     "per line from standard input.")],
+        base: BaseOpt = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False
+) -> None:
+    """Read date phrases and print what they mean; exit 1 if any could not be read."""
+    from timeline import dates
+    from timeline.records import check_iso_date
+    base_date = check_iso_date(base, "--base") if base else None
+    failed = False
+    for phrase in _phrases(phrases):
+        try:
+            d = dates.parse_date(phrase, base_date)
+        except TimelineError as e:
+            failed = True
+            out = {"text": phrase, "error": str(e)}
+            typer.echo(json.dumps(out, ensure_ascii=False) if as_json
+                       else f"{phrase}\terror: {e}")
+            continue
+        if as_json:
+            row = d.to_dict()
+            typer.echo(json.dumps({k: row[k] for k in ("text", "start", "end", "precision",
+                                                       "edtf", "display")}, ensure_ascii=False))
+        else:
+            typer.echo(f"{phrase}\t{d.start.isoformat()}\t{d.end.isoformat()}\t{d.precision}"
+                       f"\t{d.edtf}\t{d.display('en')}\t{d.display('zh')}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _phrases(args: list[str]):
+    for arg in args:
+        if arg == "-":
+            for line in sys.stdin:
+                if line.strip():
+                    yield line.strip()
+        else:
+            yield arg
+
+
+@app.command()
+@handle_errors
+def check(ctx: typer.Context,
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Find events without sources, missing sources, duplicates and conflicting figures."""
+    findings = store.run_checks(engine_for(ctx))
+    problems = [f for f in findings if f.is_problem]
+    if as_json:
+        print_json([f.to_dict() for f in findings])
+    else:
+        for f in findings:
+            label = "known disagreement" if not f.is_problem else f.kind
+            typer.echo(f"{label}: {f.message}")
+        typer.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                   + (f", {len(findings) - len(problems)} known disagreement(s) between sources"
+                      if len(findings) > len(problems) else ""), err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _body(body: str | None, body_file: Path | None) -> str | None:
+    if body is not None and body_file is not None:
+        raise ValidationError("give --body or --body-file, not both")
+    if body_file is None:
+        return body
+    if str(body_file) == "-":
+        return sys.stdin.read()
+    try:
+        return body_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValidationError(f"--body-file {body_file}: cannot read it ({e})") from None
+
+
+def main() -> None:
+    app(prog_name="timeline")

@@ -1,0 +1,469 @@
+"""The store: the engine, one transaction per command, and every query timeline runs.
+
+All SQL lives here (and in migrations.py). Other modules hand in validated records
+(records.py) and get back plain dicts in the contract shapes, never sessions or rows.
+SQLite runs in WAL mode with a busy timeout and takes the write lock when a write
+transaction begins (BEGIN IMMEDIATE), so concurrent `timeline add` processes queue
+instead of failing with "database is locked".
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, create_engine, delete, event, exc, func, insert, or_, select, \
+    text, update
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from timeline import config, migrations, records
+from timeline.errors import DatabaseError, EventNotFound, TimelineError, ValidationError
+from timeline.models import (Citation, Event, EventTag, Meta, Observation, Series, Source, Tag,
+                             Translation, utcnow)
+from timeline.records import EventIn, ObservationIn, SourceIn, SourceRef, StoredDate
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class Chronology:
+    """Everything the site shows, as plain dicts in the shapes of docs/formats.md."""
+
+    events: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    series: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    category: str | None = None
+    tag: str | None = None
+    start: str | None = None      # events ending on or after this ISO date
+    end: str | None = None        # events starting on or before this ISO date
+    search: str | None = None
+
+
+# ---------------------------------------------------------------- engine and sessions
+
+def connect(url: str) -> Engine:
+    """An engine for this URL, with the schema created or migrated to the current version."""
+    return connect_reporting(url)[0]
+
+
+def describe_url(url: str) -> str:
+    """How to name this database to the user: its file path, or the URL sans password."""
+    path = config.database_path(url)
+    return str(path) if path else _safe(url)
+
+
+def connect_reporting(url: str) -> tuple[Engine, int]:
+    """connect(), and the schema version the database had (0: it was just created)."""
+    try:
+        kind = make_url(url).get_backend_name()
+    except exc.ArgumentError:
+        raise DatabaseError(f"'{url}' is not a database path or URL") from None
+    if kind == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (ImportError, exc.NoSuchModuleError) as e:
+            raise DatabaseError(f"no driver for '{kind}' ({e}); for PostgreSQL install "
+                                "timeline[postgres] and use postgresql+psycopg://") from None
+    try:
+        with engine.begin() as conn:
+            if kind == "postgresql":  # one migrator at a time
+                conn.execute(text("SELECT pg_advisory_xact_lock(7232011)"))
+            was = migrations.migrate(conn)
+    except exc.DBAPIError as e:
+        engine.dispose()
+        raise DatabaseError(f"cannot open the database {_safe(url)}: {_first_line(e)}") from None
+    except TimelineError as e:
+        engine.dispose()
+        raise type(e)(f"{_safe(url)}: {e}") from None
+    return engine, was
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_on_begin
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn) -> None:
+    mode = "DEFERRED" if conn.get_execution_options().get("timeline_readonly") else "IMMEDIATE"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def session(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
+    """One transaction: committed if the block ends normally, rolled back otherwise."""
+    bind = engine.execution_options(timeline_readonly=True) if readonly else engine
+    with Session(bind, expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except exc.DBAPIError as e:
+            s.rollback()
+            raise DatabaseError(f"the database refused the change: {_first_line(e)}") from None
+        except BaseException:
+            s.rollback()
+            raise
+
+
+def _first_line(e: Exception) -> str:
+    orig = getattr(e, "orig", None) or e
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return url
+
+
+def schema_version(s: Session) -> int:
+    return int(s.get(Meta, "schema_version").value)
+
+
+# ---------------------------------------------------------------- events: reads
+
+def get_event_row(s: Session, slug: str) -> Event:
+    row = s.execute(select(Event).where(Event.slug == slug)).scalars().first()
+    if row is None:
+        hint = _similar_slugs(s, slug)
+        raise EventNotFound(f"no event with slug '{slug}'" +
+                            (f"; did you mean {', '.join(hint)}?" if hint else
+                             "; `timeline list` shows the slugs"))
+    return row
+
+
+def _similar_slugs(s: Session, slug: str) -> list[str]:
+    words = [w for w in slug.split("-") if len(w) > 2][:3]
+    if not words:
+        return []
+    cond = [Event.slug.contains(w, autoescape=True) for w in words]
+    return list(s.execute(select(Event.slug).where(or_(*cond)).order_by(Event.slug).limit(3))
+                .scalars())
+
+
+def get_event(s: Session, slug: str) -> dict:
+    get_event_row(s, slug)
+    return list_events(s, slugs=[slug])[0]
+
+
+def list_events(s: Session, flt: EventFilter | None = None, *,
+                slugs: list[str] | None = None) -> list[dict]:
+    """Events as contract dicts, sorted by start, end, slug."""
+    stmt = select(Event)
+    if slugs is not None:
+        stmt = stmt.where(Event.slug.in_(slugs))
+    if flt:
+        stmt = _apply_filter(stmt, flt)
+    return _event_dicts(s, stmt.order_by(Event.date_start, Event.date_end, Event.slug))
+
+
+def _apply_filter(stmt, flt: EventFilter):
+    if flt.category:
+        stmt = stmt.where(Event.category == flt.category)
+    if flt.start:
+        stmt = stmt.where(Event.date_end >= flt.start)
+    if flt.end:
+        stmt = stmt.where(Event.date_start <= flt.end)
+    if flt.tag:
+        kind, sep, name = flt.tag.partition(":")
+        tag_cond = (Tag.name == name) & (Tag.kind == kind) if sep else (Tag.name == flt.tag)
+        tagged = select(EventTag.event_id).join(Tag, Tag.id == EventTag.tag_id).where(tag_cond)
+        stmt = stmt.where(Event.id.in_(tagged))
+    if flt.search:
+        term = flt.search
+        translated = select(Translation.event_id).where(or_(
+            Translation.title.icontains(term, autoescape=True),
+            Translation.body.icontains(term, autoescape=True)))
+        stmt = stmt.where(or_(Event.title.icontains(term, autoescape=True),
+                              Event.body.icontains(term, autoescape=True),
+                              Event.id.in_(translated)))
+    return stmt
+
+
+def _event_dicts(s: Session, stmt) -> list[dict]:
+    """Assemble contract dicts with one query per related table (O(n), no N+1)."""
+    rows = list(s.execute(stmt).scalars())
+    if not rows:
+        return []
+    ids = select(stmt.subquery().c.id)
+    tags: dict[int, list] = defaultdict(list)
+    for event_id, kind, name in s.execute(
+            select(EventTag.event_id, Tag.kind, Tag.name).join(Tag, Tag.id == EventTag.tag_id)
+            .where(EventTag.event_id.in_(ids)).order_by(EventTag.event_id, EventTag.position)):
+        tags[event_id].append((kind, name))
+    cites: dict[int, list] = defaultdict(list)
+    for event_id, locator, src in s.execute(
+            select(Citation.event_id, Citation.locator, Source)
+            .join(Source, Source.id == Citation.source_id)
+            .where(Citation.event_id.in_(ids)).order_by(Citation.event_id, Citation.position)):
+        cites[event_id].append(records.citation_dict(src, locator))
+    trans: dict[int, dict] = defaultdict(dict)
+    for t in s.execute(select(Translation).where(Translation.event_id.in_(ids))).scalars():
+        trans[t.event_id][t.lang] = (t.title, t.body)
+    return [records.event_dict(r, _stored_date(r), tags[r.id], cites[r.id], trans[r.id])
+            for r in rows]
+
+
+def _stored_date(r: Event) -> StoredDate:
+    return StoredDate(text=r.date_text, base=r.date_base, start=r.date_start, end=r.date_end,
+                      precision=r.date_precision, edtf=r.date_edtf)
+
+
+def load_chronology(s: Session) -> Chronology:
+    """The whole database in contract shapes, for export and for the site."""
+    source_keys = dict(s.execute(select(Source.id, Source.key)).all())
+    slugs = dict(s.execute(select(Event.id, Event.slug)).all())
+    observations = [records.observation_dict(o, source_keys[o.source_id], slugs.get(o.event_id))
+                    for o in s.execute(select(Observation)).scalars()]
+    observations.sort(key=lambda o: (o["series"], o["period"]["start"], o["period"]["end"],
+                                     o["source"], o["value"]))
+    return Chronology(
+        events=list_events(s),
+        sources=[records.source_dict(r)
+                 for r in s.execute(select(Source).order_by(Source.key)).scalars()],
+        observations=observations,
+        series=[records.series_dict(r)
+                for r in s.execute(select(Series).order_by(Series.key)).scalars()],
+    )
+
+
+def known_tags(s: Session) -> list[tuple[str, str]]:
+    return [tuple(r) for r in s.execute(select(Tag.kind, Tag.name).order_by(Tag.kind, Tag.name))]
+
+
+def event_slugs(s: Session) -> set[str]:
+    return set(s.execute(select(Event.slug)).scalars())
+
+
+# ---------------------------------------------------------------- events: writes
+
+def find_duplicate(s: Session, data: EventIn, exclude_slug: str | None = None) -> str | None:
+    """The slug of an event with the same date and normalised title, if any."""
+    stmt = select(Event.slug).where(Event.title_key == records.title_key(data.title),
+                                    Event.date_start == data.date.start,
+                                    Event.date_end == data.date.end)
+    if exclude_slug:
+        stmt = stmt.where(Event.slug != exclude_slug)
+    return s.execute(stmt.limit(1)).scalars().first()
+
+
+def free_slug(s: Session, wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`, … whichever is not taken yet."""
+    taken = set(s.execute(select(Event.slug).where(
+        or_(Event.slug == wanted, Event.slug.startswith(wanted + "-", autoescape=True))))
+        .scalars())
+    slug, n = wanted, 1
+    while slug in taken:
+        n += 1
+        slug = f"{wanted}-{n}"
+    return slug
+
+
+class Writer:
+    """Writes records within one session, caching tag and source look-ups (bulk imports)."""
+
+    def __init__(self, s: Session):
+        self.s = s
+        self._tags: dict[tuple[str, str], int] = {}
+        self._sources: dict[str, int] | None = None
+
+    # ---- events
+    def save_event(self, data: EventIn, *, slug: str, existing_id: int | None = None) -> int:
+        """Insert or replace one event (with its tags, citations, translations)."""
+        values = dict(slug=slug, title=data.title, body=data.body, category=data.category,
+                      lang=data.lang, importance=data.importance, date_text=data.date.text,
+                      date_base=data.date.base, date_start=data.date.start,
+                      date_end=data.date.end, date_precision=data.date.precision,
+                      date_edtf=data.date.edtf, title_key=records.title_key(data.title),
+                      updated=utcnow())
+        source_ids = [(self.source_id(ref), ref.locator) for ref in data.sources]
+        tag_ids = [self.tag_id(kind, name) for kind, name in data.tags]
+        if existing_id is None:
+            event_id = self.s.execute(insert(Event).values(created=values["updated"], **values)
+                                      .returning(Event.id)).scalar_one()
+        else:
+            event_id = existing_id
+            self.s.execute(update(Event).where(Event.id == event_id).values(**values))
+            for table in (EventTag, Citation, Translation):
+                self.s.execute(delete(table).where(table.event_id == event_id))
+        tag_rows, seen = [], set()
+        for pos, tag_id in enumerate(tag_ids):
+            if tag_id not in seen:
+                seen.add(tag_id)
+                tag_rows.append(dict(event_id=event_id, tag_id=tag_id, position=pos))
+        if tag_rows:
+            self.s.execute(insert(EventTag), tag_rows)
+        cite_rows, seen = [], set()
+        for pos, (source_id, locator) in enumerate(source_ids):
+            if source_id in seen:
+                raise ValidationError(f"event '{slug}' cites the same source twice; "
+                                      "give one citation with one locator")
+            seen.add(source_id)
+            cite_rows.append(dict(event_id=event_id, source_id=source_id, locator=locator,
+                                  position=pos))
+        if cite_rows:
+            self.s.execute(insert(Citation), cite_rows)
+        trans_rows = [dict(event_id=event_id, lang=lang, title=t, body=b)
+                      for lang, (t, b) in data.translations.items()]
+        if trans_rows:
+            self.s.execute(insert(Translation), trans_rows)
+        return event_id
+
+    def delete_event(self, slug: str) -> None:
+        row = get_event_row(self.s, slug)
+        self.s.execute(update(Observation).where(Observation.event_id == row.id)
+                       .values(event_id=None))
+        for table in (EventTag, Citation, Translation):
+            self.s.execute(delete(table).where(table.event_id == row.id))
+        self.s.execute(delete(Event).where(Event.id == row.id))
+
+    def slug_ids(self) -> dict[str, int]:
+        return dict(self.s.execute(select(Event.slug, Event.id)).all())
+
+    # ---- tags
+    def tag_id(self, kind: str, name: str) -> int:
+        key = (kind, name)
+        if key not in self._tags:
+            found = self.s.execute(select(Tag.id).where(Tag.kind == kind, Tag.name == name)) \
+                .scalars().first()
+            if found is None:
+                found = self.s.execute(insert(Tag).values(kind=kind, name=name)
+                                       .returning(Tag.id)).scalar_one()
+            self._tags[key] = found
+        return self._tags[key]
+
+    # ---- sources
+    def save_source(self, data: SourceIn) -> int:
+        values = dict(title=data.title, publisher=data.publisher, author=data.author,
+                      url=data.url, published=data.published, language=data.language)
+        found = self.s.execute(select(Source.id).where(Source.key == data.key)).scalars().first()
+        if found is None:
+            found = self.s.execute(insert(Source).values(key=data.key, **values)
+                                   .returning(Source.id)).scalar_one()
+        else:
+            self.s.execute(update(Source).where(Source.id == found).values(**values))
+        if self._sources is not None:
+            self._sources[data.key] = found
+        return found
+
+    def source_id(self, ref: SourceRef) -> int:
+        """The source a reference names: by key, else URL, else title (created if new)."""
+        if ref.key:
+            found = self.s.execute(select(Source.id).where(Source.key == ref.key)).scalars().first()
+            if found is None:
+                raise ValidationError(f"unknown source key '{ref.key}'; define it under "
+                                      "'sources' in the same import or import it first")
+            return found
+        stmt = select(Source.id)
+        if ref.url:
+            stmt = stmt.where(Source.url == ref.url)
+        else:
+            stmt = stmt.where(Source.title == ref.title)
+            for col, value in ((Source.publisher, ref.publisher),
+                               (Source.published, ref.published)):
+                if value is not None:
+                    stmt = stmt.where(col == value)
+        found = self.s.execute(stmt.order_by(Source.id).limit(1)).scalars().first()
+        if found is not None:
+            return found
+        key = self._free_source_key(records.make_source_key(ref))
+        return self.save_source(SourceIn(key=key, title=ref.title or ref.url or key,
+                                         publisher=ref.publisher, author=ref.author,
+                                         url=ref.url, published=ref.published,
+                                         language=ref.language))
+
+    def _free_source_key(self, wanted: str) -> str:
+        taken = set(self.s.execute(select(Source.key).where(or_(
+            Source.key == wanted, Source.key.startswith(wanted + "-", autoescape=True))))
+            .scalars())
+        key, n = wanted, 1
+        while key in taken:
+            n += 1
+            key = f"{wanted}-{n}"
+        return key
+
+    # ---- observations and series
+    def save_observation(self, data: ObservationIn, slug_ids: dict[str, int]) -> None:
+        source_id = self.source_id(data.source)
+        event_id = None
+        if data.event:
+            if data.event not in slug_ids:
+                raise ValidationError(f"observation of '{data.series}' names unknown event "
+                                      f"'{data.event}'")
+            event_id = slug_ids[data.event]
+        values = dict(period_text=data.period.text, value=data.value, unit=data.unit,
+                      qualifier=data.qualifier, event_id=event_id, note=data.note)
+        key = (Observation.series == data.series,
+               Observation.period_start == data.period.start,
+               Observation.period_end == data.period.end,
+               Observation.source_id == source_id)
+        found = self.s.execute(select(Observation.id).where(*key)).scalars().first()
+        if found is None:
+            self.s.execute(insert(Observation).values(
+                series=data.series, period_start=data.period.start,
+                period_end=data.period.end, source_id=source_id, **values))
+        else:
+            self.s.execute(update(Observation).where(Observation.id == found).values(**values))
+
+    def save_series(self, data: dict) -> None:
+        row = self.s.get(Series, data["key"])
+        if row is None:
+            self.s.add(Series(**data))
+        else:
+            for k, v in data.items():
+                setattr(row, k, v)
+        self.s.flush()
+
+
+# ---------------------------------------------------------------- checks
+
+def events_without_sources(s: Session) -> list[str]:
+    cited = select(Citation.event_id)
+    return list(s.execute(select(Event.slug).where(Event.id.not_in(cited)).order_by(Event.slug))
+                .scalars())
+
+
+def dangling_citations(s: Session) -> list[tuple[str, int]]:
+    """Citations whose source row is missing (possible in a file written without FKs)."""
+    return [tuple(r) for r in s.execute(
+        select(Event.slug, Citation.source_id).join(Event, Event.id == Citation.event_id)
+        .where(Citation.source_id.not_in(select(Source.id))).order_by(Event.slug))]
+
+
+def duplicate_events(s: Session) -> list[list[str]]:
+    """Groups of slugs that share a normalised title and a date interval."""
+    dup = (select(Event.title_key, Event.date_start, Event.date_end)
+           .group_by(Event.title_key, Event.date_start, Event.date_end)
+           .having(func.count() > 1).subquery())
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for key, start, end, slug in s.execute(
+            select(Event.title_key, Event.date_start, Event.date_end, Event.slug)
+            .join(dup, (dup.c.title_key == Event.title_key) & (dup.c.date_start == Event.date_start)
+                  & (dup.c.date_end == Event.date_end)).order_by(Event.date_start, Event.slug)):
+        groups[(key, start, end)].append(slug)
+    return list(groups.values())
+
+
+def observations_by_period(s: Session) -> Iterable[tuple]:
+    """(series, start, end, value, unit, qualifier, source key, note), grouped by period."""
+    return s.execute(select(Observation.series, Observation.period_start, Observation.period_end,
+                         Observation.value, Observation.unit, Observation.qualifier, Source.key,
+                         Observation.note)
+                  .join(Source, Source.id == Observation.source_id)
+                  .order_by(Observation.series, Observation.period_start,
+                            Observation.period_end, Source.key)).all()

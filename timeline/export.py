@@ -1,0 +1,89 @@
+"""Export: a Chronology → text in JSON, JSON Lines, YAML or CSV.
+
+Deterministic: the same database gives the same bytes, and importing an export into an
+empty database and exporting again gives identical bytes.
+"""
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from timeline.db import Chronology
+from timeline.errors import TimelineError
+
+FORMATS = ("json", "jsonl", "yaml", "csv")
+
+
+def export_object(chrono: Chronology) -> dict:
+    obj = {"events": chrono.events, "sources": chrono.sources,
+           "observations": chrono.observations}
+    if chrono.series:
+        obj["series"] = chrono.series
+    return obj
+
+
+def dumps(chrono: Chronology, fmt: str = "json") -> str:
+    if fmt == "json":
+        return dumps_json(chrono)
+    if fmt == "yaml":
+        return yaml.safe_dump(export_object(chrono), allow_unicode=True, sort_keys=False,
+                              width=100)
+    if fmt == "jsonl":
+        return _dumps_jsonl(chrono)
+    if fmt == "csv":
+        return _dumps_csv(chrono)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def dumps_json(chrono: Chronology) -> str:
+    return json.dumps(export_object(chrono), ensure_ascii=False, indent=2) + "\n"
+
+
+def _dumps_jsonl(chrono: Chronology) -> str:
+    lines = []
+    for kind, items in (("series", chrono.series), ("source", chrono.sources),
+                        ("event", chrono.events), ("observation", chrono.observations)):
+        for item in items:
+            lines.append(json.dumps({"type": kind, **item}, ensure_ascii=False))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+CSV_DATE = ("text", "base", "start", "end", "precision", "edtf")
+
+
+def _dumps_csv(chrono: Chronology) -> str:
+    langs = sorted({lang for e in chrono.events for lang in e["translations"]})
+    header = (["slug", "title", "category"] + [f"date_{k}" for k in CSV_DATE] +
+              ["tags", "sources", "body", "lang"] +
+              [f"{part}_{lang}" for lang in langs for part in ("title", "body")])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for e in chrono.events:
+        trans = [e["translations"].get(lang, {}).get(part, "")
+                 for lang in langs for part in ("title", "body")]
+        writer.writerow(
+            [e["slug"], e["title"], e["category"]] +
+            [e["date"][k] or "" for k in CSV_DATE] +
+            ["; ".join(f"{t['kind']}:{t['name']}" for t in e["tags"]),
+             "; ".join(s["url"] or s["title"] for s in e["sources"]),
+             e["body"], e["lang"]] + trans)
+    return out.getvalue()
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write text to path atomically: a reader sees the old file or the new, never half."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
+                                   prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise TimelineError(f"cannot write {path}: {e.strerror or e}") from None

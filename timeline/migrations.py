@@ -1,0 +1,74 @@
+"""Schema versions and the steps between them.
+
+The version lives in the `meta` table (key `schema_version`). A new database gets the
+current schema straight from the models; an older one runs each step from its version
+up, in the same transaction that opens it; a newer one is refused, because this code
+would not know what it might lose.
+
+To change the schema: change models.py, add a step `MIGRATIONS[n] = step` that brings a
+database of version n to n + 1 with plain SQL that SQLite and PostgreSQL both accept,
+bump SCHEMA_VERSION, and add a fixture database of the old version to tests/fixtures.
+"""
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, text
+from sqlmodel import SQLModel
+
+from timeline import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from timeline.errors import SchemaError
+
+SCHEMA_VERSION = 2
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """v2: series get labels (English, Chinese) and a unit for charts."""
+    conn.execute(text(
+        "CREATE TABLE series (key VARCHAR(200) NOT NULL PRIMARY KEY, "
+        "title VARCHAR NOT NULL, title_zh VARCHAR, unit VARCHAR NOT NULL DEFAULT '', "
+        "description VARCHAR NOT NULL DEFAULT '')"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+}
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The schema version of this database; None when it holds no timeline tables."""
+    tables = set(inspect(conn).get_table_names())
+    if "meta" not in tables:
+        if tables & {"event", "source"}:
+            raise SchemaError("the database has tables but no schema version: "
+                              "it was not made by timeline")
+        if tables:
+            raise SchemaError("the database is not a timeline database (it holds other "
+                              "tables); point --db at a new file or an empty database")
+        return None
+    row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
+    if row is None:
+        raise SchemaError("the database has no schema version: it was not made by timeline")
+    return int(row[0])
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the database to SCHEMA_VERSION; returns the version it had (0 if new)."""
+    version = stored_version(conn)
+    if version is None:
+        SQLModel.metadata.create_all(conn)
+        _set_version(conn, SCHEMA_VERSION, insert=True)
+        return 0
+    if version > SCHEMA_VERSION:
+        raise SchemaError(f"the database has schema version {version}, newer than this "
+                          f"timeline knows ({SCHEMA_VERSION}); upgrade timeline to open it")
+    for step in range(version, SCHEMA_VERSION):
+        MIGRATIONS[step](conn)
+    if version != SCHEMA_VERSION:
+        _set_version(conn, SCHEMA_VERSION, insert=False)
+    return version
+
+
+def _set_version(conn: Connection, version: int, *, insert: bool) -> None:
+    sql = ("INSERT INTO meta (key, value) VALUES ('schema_version', :v)" if insert
+           else "UPDATE meta SET value = :v WHERE key = 'schema_version'")
+    conn.execute(text(sql), {"v": str(version)})

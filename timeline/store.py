@@ -1,0 +1,191 @@
+"""What each write command does to the store, as one transaction.
+
+add, edit, remove and import: the rules around a write (duplicates, slugs, the order
+records are written in) sit here, the SQL in db.py. A failure anywhere rolls the whole
+command back, so a failed command changes nothing.
+"""
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import Engine
+
+from timeline import check, db, export, records
+from timeline.errors import (DuplicateEventError, InputFormatError, TimelineError,
+                             ValidationError)
+from timeline.importers import Batch, Where, event_from_dict
+from timeline.records import EventIn
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    sources: int = 0
+    observations: int = 0
+    series: int = 0
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        verb = "Would import" if self.dry_run else "Imported"
+        return (f"{verb} {self.created + self.updated} events ({self.created} new, "
+                f"{self.updated} updated), {self.sources} sources, "
+                f"{self.observations} observations")
+
+
+def add_event(engine: Engine, data: EventIn, *, force: bool = False) -> str:
+    """Add one event; returns its slug. Refuses a duplicate unless force."""
+    with db.session(engine) as s:
+        if not force:
+            _refuse_duplicate(s, data)
+        wanted = data.slug or records.make_slug(data.title, data.date.start)
+        if data.slug and data.slug in db.event_slugs(s):
+            raise ValidationError(f"slug '{data.slug}' is taken; choose another --slug "
+                                  f"or edit it with `timeline edit {data.slug}`")
+        slug = db.free_slug(s, wanted)
+        db.Writer(s).save_event(data, slug=slug)
+        return slug
+
+
+def edit_from_options(engine: Engine, slug: str, changes: dict, *,
+                      force: bool = False) -> str:
+    """Apply the options given to `timeline edit` (None = unchanged); returns the slug."""
+    with db.session(engine) as s:
+        record = db.get_event(s, slug)
+        for name, value in changes.items():
+            if value is None:
+                continue
+            if name == "date":
+                old = record["date"]
+                value = {"text": value["text"] or old["text"],
+                         "base": value["base"] or old["base"]}
+            record[name] = value
+        data = event_from_options(record)
+        row = db.get_event_row(s, slug)
+        new_slug = data.slug or slug
+        if new_slug != slug and new_slug in db.event_slugs(s):
+            raise ValidationError(f"--slug '{new_slug}' is taken by another event")
+        if not force:
+            _refuse_duplicate(s, data, exclude=slug)
+        db.Writer(s).save_event(data, slug=new_slug, existing_id=row.id)
+        return new_slug
+
+
+def event_from_options(record: dict) -> EventIn:
+    """An event from command-line options (None = not given); errors name the option."""
+    record = {k: v for k, v in record.items() if v is not None}
+    try:
+        return event_from_dict(record, Where("command line"))
+    except InputFormatError as e:
+        option = "--" + (e.field or "").split(".")[0].split("[")[0].replace("tags", "tag") \
+            .replace("sources", "source")
+        raise ValidationError(f"{option}: {e.reason}" if e.field else e.reason) from None
+
+
+def get_event(engine: Engine, slug: str) -> dict:
+    with db.session(engine, readonly=True) as s:
+        return db.get_event(s, slug)
+
+
+def event_filter(category: str | None = None, tag: str | None = None, start: str | None = None,
+                 end: str | None = None, search: str | None = None) -> db.EventFilter:
+    """Check the options of `timeline list` and turn them into a filter."""
+    if category is not None:
+        category = records.check_category(category)
+    return db.EventFilter(
+        category=category, tag=tag.strip() if tag else None,
+        start=_option_date(start, "--from").start if start else None,
+        end=_option_date(end, "--to").end if end else None,
+        search=search if search and search.strip() else None)
+
+
+def _option_date(text: str, option: str) -> records.StoredDate:
+    try:
+        return records.read_date(text)
+    except TimelineError as e:
+        raise ValidationError(f"{option}: {e}") from None
+
+
+def list_events(engine: Engine, flt: db.EventFilter) -> list[dict]:
+    with db.session(engine, readonly=True) as s:
+        return db.list_events(s, flt)
+
+
+def load_chronology(engine: Engine) -> db.Chronology:
+    with db.session(engine, readonly=True) as s:
+        return db.load_chronology(s)
+
+
+def export_text(engine: Engine, fmt: str) -> str:
+    if fmt not in export.FORMATS:
+        raise ValidationError(f"unknown export format '{fmt}'; use one of "
+                              f"{', '.join(export.FORMATS)}")
+    return export.dumps(load_chronology(engine), fmt)
+
+
+def run_checks(engine: Engine) -> list[check.Finding]:
+    with db.session(engine, readonly=True) as s:
+        return check.run_checks(s)
+
+
+def remove_event(engine: Engine, slug: str) -> None:
+    with db.session(engine) as s:
+        db.Writer(s).delete_event(slug)
+
+
+def _refuse_duplicate(s, data: EventIn, exclude: str | None = None) -> None:
+    twin = db.find_duplicate(s, data, exclude_slug=exclude)
+    if twin:
+        raise DuplicateEventError(f"'{twin}' already has this title and date; "
+                                  "use --force to add it anyway")
+
+
+def import_batch(engine: Engine, batch: Batch, *, dry_run: bool = False) -> ImportReport:
+    """Write everything read from the files in one transaction (rolled back on dry run)."""
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with db.session(engine) as s:
+            writer = db.Writer(s)
+            for where, item in batch.series:
+                _at(where, writer.save_series, item)
+                report.series += 1
+            for where, source in batch.sources:
+                _at(where, writer.save_source, source)
+                report.sources += 1
+            slug_ids = writer.slug_ids()
+            seen: dict[str, Where] = {}
+            for where, event in batch.events:
+                slug = event.slug or records.make_slug(event.title, event.date.start)
+                if slug in seen:
+                    raise where.error(f"slug '{slug}' appears twice in this import "
+                                      f"(also {seen[slug].path}"
+                                      f"{':' + str(seen[slug].line) if seen[slug].line else ''})",
+                                      "slug")
+                seen[slug] = where
+                existing = slug_ids.get(slug)
+                slug_ids[slug] = _at(where, writer.save_event, replace(event, slug=slug),
+                                     slug=slug, existing_id=existing)
+                if existing is None:
+                    report.created += 1
+                else:
+                    report.updated += 1
+            for where, obs in batch.observations:
+                _at(where, writer.save_observation, obs, slug_ids)
+                report.observations += 1
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def _at(where: Where, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except TimelineError as e:
+        if str(e).startswith(where.path):
+            raise
+        raise where.error(str(e)) from None
