@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
+# Let `git diff` show events.db as text (see .gitattributes and the README).
+GIT_DIFF_DRIVER = git rev-parse --git-dir >/dev/null 2>&1 && git config diff.timeline.textconv scripts/db-textconv.sh || true
+
 .PHONY: site test setup setup-test system-packages data bench clean
 
 site: $(STAMP)
@@ -21,10 +24,12 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
+	@$(GIT_DIFF_DRIVER)
 	touch $@
 
 $(TEST_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(GIT_DIFF_DRIVER)
 	touch $@ $(STAMP)
 
 # Debian packages the tests drive: Chromium (browser tests) and a JRE for the HTML checker.
