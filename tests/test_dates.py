@@ -1,0 +1,375 @@
+"""Tests for timeline.dates: the forms it reads, its errors, EDTF, display and properties."""
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from timeline.dates import (BOUNDARIES, PRECISIONS, FuzzyDate, describe, find_dates,
+                            parse_date, to_edtf)
+from timeline.errors import DateParseError
+
+BASE = date(2025, 6, 6)
+D = date.fromisoformat
+
+
+def check(text, start, end, precision, base=BASE):
+    got = parse_date(text, base)
+    assert (got.start.isoformat(), got.end.isoformat(), got.precision) == (start, end, precision), text
+    return got
+
+
+NUMERIC = [
+    ("2025-04-15", "2025-04-15", "2025-04-15", "day"),
+    ("2025/4/15", "2025-04-15", "2025-04-15", "day"),
+    ("2025.4.15", "2025-04-15", "2025-04-15", "day"),
+    ("15.04.2025", "2025-04-15", "2025-04-15", "day"),
+    ("4/15/2025", "2025-04-15", "2025-04-15", "day"),
+    ("4/5/2025", "2025-04-05", "2025-04-05", "day"),       # slashes: month first
+    ("4.5.2025", "2025-05-04", "2025-05-04", "day"),       # dots: day first
+    ("5.13.2025", "2025-05-13", "2025-05-13", "day"),      # a field over 12 decides
+    ("21/04/16", "2016-04-21", "2016-04-21", "day"),
+    ("05/05/89", "1989-05-05", "1989-05-05", "day"),
+    ("2025-09", "2025-09-01", "2025-09-30", "month"),
+    ("2025", "2025-01-01", "2025-12-31", "year"),
+    ("2025-04-15T10:00:00", "2025-04-15", "2025-04-15", "day"),
+    ("2019-sep-1", "2019-09-01", "2019-09-01", "day"),
+    ("4/22", "2025-04-22", "2025-04-22", "day"),
+    ("2016 - 11", "2016-11-01", "2016-11-30", "month"),
+    ("3/2015", "2015-03-01", "2015-03-31", "month"),
+]
+
+ENGLISH = [
+    ("15 April 2025", "2025-04-15", "2025-04-15", "day"),
+    ("April 15, 2025", "2025-04-15", "2025-04-15", "day"),
+    ("Apr 2025", "2025-04-01", "2025-04-30", "month"),
+    ("September 2025", "2025-09-01", "2025-09-30", "month"),
+    ("Sept. 3rd, 2024", "2024-09-03", "2024-09-03", "day"),
+    ("the 21st of May 2024", "2024-05-21", "2024-05-21", "day"),
+    ("twenty second of June 2017", "2017-06-22", "2017-06-22", "day"),
+    ("Q3 2025", "2025-07-01", "2025-09-30", "quarter"),
+    ("3Q25", "2025-07-01", "2025-09-30", "quarter"),
+    ("2025Q3", "2025-07-01", "2025-09-30", "quarter"),
+    ("Q3 FY2025", "2025-07-01", "2025-09-30", "quarter"),
+    ("the third quarter of 2016", "2016-07-01", "2016-09-30", "quarter"),
+    ("H1 2025", "2025-01-01", "2025-06-30", "half"),
+    ("1H25", "2025-01-01", "2025-06-30", "half"),
+    ("2016H2", "2016-07-01", "2016-12-31", "half"),
+    ("FY2024", "2024-01-01", "2024-12-31", "year"),
+    ("early September 2025", "2025-09-01", "2025-09-10", "month-part"),
+    ("mid September 2025", "2025-09-11", "2025-09-20", "month-part"),
+    ("late September 2025", "2025-09-21", "2025-09-30", "month-part"),
+    ("end of February 2024", "2024-02-21", "2024-02-29", "month-part"),
+    ("end of 2025", "2025-09-01", "2025-12-31", "year-part"),
+    ("late 2025", "2025-09-01", "2025-12-31", "year-part"),
+    ("mid-2025", "2025-05-01", "2025-08-31", "year-part"),
+    ("early 2025", "2025-01-01", "2025-04-30", "year-part"),
+    ("last August", "2024-08-01", "2024-08-31", "month"),
+    ("this month", "2025-06-01", "2025-06-30", "month"),
+    ("last month", "2025-05-01", "2025-05-31", "month"),
+    ("next month", "2025-07-01", "2025-07-31", "month"),
+    ("last year", "2024-01-01", "2024-12-31", "year"),
+    ("this quarter", "2025-04-01", "2025-06-30", "quarter"),
+    ("yesterday", "2025-06-05", "2025-06-05", "day"),
+    ("today", "2025-06-06", "2025-06-06", "day"),
+    ("the day before yesterday", "2025-06-04", "2025-06-04", "day"),
+    ("June next year", "2026-06-01", "2026-06-30", "month"),
+    ("2026-01-01 to 2026-01-31", "2026-01-01", "2026-01-31", "days"),
+    ("April to May 2025", "2025-04-01", "2025-05-31", "months"),
+    ("15–17 April 2025", "2025-04-15", "2025-04-17", "days"),
+    ("November 19-20", "2024-11-19", "2024-11-20", "days"),
+    ("from 4 to 22 this month", "2025-06-04", "2025-06-22", "days"),
+    ("between 1 March 2025 and 3 April 2025", "2025-03-01", "2025-04-03", "range"),
+    ("between 2015 and 2018", "2015-01-01", "2018-12-31", "range"),
+    ("from 10/25 to 01/25", "2024-10-25", "2025-01-25", "range"),
+    ("Wednesday the 21st", "2025-05-21", "2025-05-21", "day"),
+]
+
+CHINESE = [
+    ("2025年4月15日", "2025-04-15", "2025-04-15", "day"),
+    ("２０２５年４月", "2025-04-01", "2025-04-30", "month"),
+    ("二〇二五年", "2025-01-01", "2025-12-31", "year"),
+    ("二零二五年六月", "2025-06-01", "2025-06-30", "month"),
+    ("两千零四年八月十五", "2004-08-15", "2004-08-15", "day"),
+    ("十二月", "2024-12-01", "2024-12-31", "month"),
+    ("二十五日", "2025-05-25", "2025-05-25", "day"),
+    ("2024 年 6 月", "2024-06-01", "2024-06-30", "month"),
+    ("24年6月", "2024-06-01", "2024-06-30", "month"),
+    ("零八年", "2008-01-01", "2008-12-31", "year"),
+    ("2025年9月3号", "2025-09-03", "2025-09-03", "day"),
+    ("2025年9月3號", "2025-09-03", "2025-09-03", "day"),
+    ("2025年第三季度", "2025-07-01", "2025-09-30", "quarter"),
+    ("2025年3季度", "2025-07-01", "2025-09-30", "quarter"),
+    ("2025年Q3", "2025-07-01", "2025-09-30", "quarter"),
+    ("25Q3", "2025-07-01", "2025-09-30", "quarter"),
+    ("三季度", "2024-07-01", "2024-09-30", "quarter"),
+    ("二季度", "2025-04-01", "2025-06-30", "quarter"),
+    ("2025年前三季度", "2025-01-01", "2025-09-30", "months"),
+    ("2025年上半年", "2025-01-01", "2025-06-30", "half"),
+    ("2024年下半年", "2024-07-01", "2024-12-31", "half"),
+    ("2025年9月上旬", "2025-09-01", "2025-09-10", "month-part"),
+    ("2025年9月中旬", "2025-09-11", "2025-09-20", "month-part"),
+    ("2025年9月下旬", "2025-09-21", "2025-09-30", "month-part"),
+    ("2025年9月初", "2025-09-01", "2025-09-10", "month-part"),
+    ("2025年9月中", "2025-09-11", "2025-09-20", "month-part"),
+    ("2025年9月底", "2025-09-21", "2025-09-30", "month-part"),
+    ("2025年2月末", "2025-02-21", "2025-02-28", "month-part"),
+    ("2025年初", "2025-01-01", "2025-04-30", "year-part"),
+    ("2025年中", "2025-05-01", "2025-08-31", "year-part"),
+    ("2025年底", "2025-09-01", "2025-12-31", "year-part"),
+    ("2025年末", "2025-09-01", "2025-12-31", "year-part"),
+    ("2025年元旦", "2025-01-01", "2025-01-01", "day"),
+    ("元旦", "2025-01-01", "2025-01-01", "day"),
+    ("今年", "2025-01-01", "2025-12-31", "year"),
+    ("去年", "2024-01-01", "2024-12-31", "year"),
+    ("前年", "2023-01-01", "2023-12-31", "year"),
+    ("明年", "2026-01-01", "2026-12-31", "year"),
+    ("去年8月", "2024-08-01", "2024-08-31", "month"),
+    ("今年Q1", "2025-01-01", "2025-03-31", "quarter"),
+    ("去年底", "2024-09-01", "2024-12-31", "year-part"),
+    ("今年上半年", "2025-01-01", "2025-06-30", "half"),
+    ("本月", "2025-06-01", "2025-06-30", "month"),
+    ("上个月", "2025-05-01", "2025-05-31", "month"),
+    ("上個月", "2025-05-01", "2025-05-31", "month"),
+    ("下个月", "2025-07-01", "2025-07-31", "month"),
+    ("下個月", "2025-07-01", "2025-07-31", "month"),
+    ("上月底", "2025-05-21", "2025-05-31", "month-part"),
+    ("今天", "2025-06-06", "2025-06-06", "day"),
+    ("昨天", "2025-06-05", "2025-06-05", "day"),
+    ("昨日", "2025-06-05", "2025-06-05", "day"),
+    ("前天", "2025-06-04", "2025-06-04", "day"),
+    ("去年本月十日", "2024-06-10", "2024-06-10", "day"),
+    ("2025年4月至5月", "2025-04-01", "2025-05-31", "months"),
+    ("4月15日-17日", "2025-04-15", "2025-04-17", "days"),
+    ("4月15日—17日", "2025-04-15", "2025-04-17", "days"),
+    ("4月15日至5月3日", "2025-04-15", "2025-05-03", "range"),
+    ("2025年4月到6月", "2025-04-01", "2025-06-30", "months"),
+    ("2024-2025年", "2024-01-01", "2025-12-31", "range"),
+    ("2024年12月至1月", "2024-12-01", "2025-01-31", "months"),
+    ("从2016年一月十日到十二日", "2016-01-10", "2016-01-12", "days"),
+    ("在2007年与2009年之间", "2007-01-01", "2009-12-31", "range"),
+    ("2025年4月以来", "2025-04-01", "2025-06-06", "range"),
+    ("2025年4月至今", "2025-04-01", "2025-06-06", "range"),
+]
+
+IGNORED_WORDS = [
+    ("截至2025年6月", "2025-06-01", "2025-06-30", "month"),
+    ("截止2025年6月30日", "2025-06-30", "2025-06-30", "day"),
+    ("6月5日盘后", "2025-06-05", "2025-06-05", "day"),
+    ("盤後6月5日", "2025-06-05", "2025-06-05", "day"),
+    ("6月5日盘前", "2025-06-05", "2025-06-05", "day"),
+    ("2025年6月5日晚", "2025-06-05", "2025-06-05", "day"),
+    ("2025年6月5日晚间", "2025-06-05", "2025-06-05", "day"),
+    ("6月5日早", "2025-06-05", "2025-06-05", "day"),
+    ("凌晨5月3日", "2025-05-03", "2025-05-03", "day"),
+    ("5月3日当天", "2025-05-03", "2025-05-03", "day"),
+    ("5月3日当日", "2025-05-03", "2025-05-03", "day"),
+    ("2025年5月期间", "2025-05-01", "2025-05-31", "month"),
+    ("as of June 2025", "2025-06-01", "2025-06-30", "month"),
+    ("on 3 May 2025", "2025-05-03", "2025-05-03", "day"),
+    ("in 2025", "2025-01-01", "2025-12-31", "year"),
+    ("by end of 2025", "2025-09-01", "2025-12-31", "year-part"),
+    ("  3 May 2025.  ", "2025-05-03", "2025-05-03", "day"),
+    ("2025年5月3日。", "2025-05-03", "2025-05-03", "day"),
+]
+
+APPROXIMATE = ["2025年6月左右", "2025年6月前后", "大约2025年6月", "约2025年6月", "about June 2025",
+               "around June 2025", "circa June 2025", "c. June 2025"]
+
+
+@pytest.mark.parametrize("text,start,end,precision", NUMERIC + ENGLISH + CHINESE + IGNORED_WORDS)
+def test_reads(text, start, end, precision):
+    check(text, start, end, precision)
+
+
+@pytest.mark.parametrize("text", APPROXIMATE)
+def test_approximate(text):
+    got = check(text, "2025-06-01", "2025-06-30", "month")
+    assert got.approximate and got.edtf == "2025-06~"
+
+
+@pytest.mark.parametrize("text,base,start,end", [
+    ("12月中旬", date(2026, 1, 5), "2025-12-11", "2025-12-20"),
+    ("6月6日", date(2025, 6, 6), "2025-06-06", "2025-06-06"),
+    ("7月", date(2025, 6, 6), "2024-07-01", "2024-07-31"),
+    ("6月", date(2025, 6, 6), "2025-06-01", "2025-06-30"),
+    ("三季度", date(2025, 7, 1), "2025-07-01", "2025-09-30"),
+    ("三季度", date(2025, 6, 30), "2024-07-01", "2024-09-30"),
+    ("29日", date(2016, 3, 10), "2016-02-29", "2016-02-29"),
+    ("29日", date(2018, 2, 10), "2018-01-29", "2018-01-29"),
+    ("2月29日", date(2019, 3, 22), "2016-02-29", "2016-02-29"),
+    ("Feb 29", date(2020, 3, 22), "2020-02-29", "2020-02-29"),
+    ("年底", date(2025, 6, 6), "2024-09-01", "2024-12-31"),
+    ("next june", date(2016, 11, 7), "2017-06-01", "2017-06-30"),
+    ("this September", date(2016, 11, 7), "2016-09-01", "2016-09-30"),
+])
+def test_most_recent_not_after_base(text, base, start, end):
+    got = parse_date(text, base)
+    assert (got.start.isoformat(), got.end.isoformat()) == (start, end)
+    assert got.base == base
+
+
+def test_year_context_is_not_needed_for_full_dates():
+    assert parse_date("2025-04-15", BASE).base is None
+    assert parse_date("2025-04-15").base is None
+    assert parse_date("yesterday").base == date.today()
+    assert parse_date("7月").base == date.today()
+
+
+@pytest.mark.parametrize("text,message", [
+    ("2月30日", "'2月30日': February has no day 30"),
+    ("2025年13月", "'2025年13月': there is no month 13"),
+    ("13/14/2025", "'13/14/2025': neither 13 nor 14 can be a month"),
+    ("2025-02-29", "'2025-02-29': February 2025 has no day 29"),
+    ("31 April 2025", "'31 April 2025': April has no day 31"),
+    ("foobar", "could not read 'foobar' as a date; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
+    ("", "could not read '' as a date: it is empty; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
+    ("   ", "could not read '   ' as a date: it is empty; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
+    ("2025年5月3日至2025年4月1日", "'2025年5月3日至2025年4月1日': the range ends (2025-04-01) before it starts (2025-05-03)"),
+    ("Monday 3 May 2025", "'Monday 3 May 2025': 3 May 2025 is a Saturday, not a Monday"),
+    ("15", "could not read '15' as a date; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
+])
+def test_errors(text, message):
+    with pytest.raises(DateParseError) as err:
+        parse_date(text, BASE)
+    assert str(err.value) == message
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("text,edtf,en,zh", [
+    ("2025-04-15", "2025-04-15", "15 Apr 2025", "2025年4月15日"),
+    ("4月15日-17日", "2025-04-15/2025-04-17", "15–17 Apr 2025", "2025年4月15日至17日"),
+    ("2025年9月", "2025-09", "Sep 2025", "2025年9月"),
+    ("2025年9月上旬", "2025-09-01/2025-09-10", "early Sep 2025", "2025年9月上旬"),
+    ("mid September 2025", "2025-09-11/2025-09-20", "mid Sep 2025", "2025年9月中旬"),
+    ("2025年9月底", "2025-09-21/2025-09-30", "late Sep 2025", "2025年9月下旬"),
+    ("2025年4月至5月", "2025-04/2025-05", "Apr–May 2025", "2025年4月至5月"),
+    ("Q3 2025", "2025-35", "Q3 2025", "2025年第三季度"),
+    ("Q1 2025", "2025-33", "Q1 2025", "2025年第一季度"),
+    ("H1 2025", "2025-40", "H1 2025", "2025年上半年"),
+    ("H2 2025", "2025-41", "H2 2025", "2025年下半年"),
+    ("2025", "2025", "2025", "2025年"),
+    ("2025年初", "2025-01/2025-04", "early 2025", "2025年初"),
+    ("mid-2025", "2025-05/2025-08", "mid 2025", "2025年中"),
+    ("2025年底", "2025-09/2025-12", "late 2025", "2025年底"),
+    ("4月15日至5月3日", "2025-04-15/2025-05-03", "15 Apr 2025 – 3 May 2025",
+     "2025年4月15日至2025年5月3日"),
+    ("2024-2025年", "2024/2025", "2024–2025", "2024年至2025年"),
+    ("2024年11月至2025年2月", "2024-11/2025-02", "Nov 2024 – Feb 2025", "2024年11月至2025年2月"),
+    ("2025年9月左右", "2025-09~", "about Sep 2025", "2025年9月左右"),
+    ("约2025年9月下旬", "2025-09-21~/2025-09-30~", "about late Sep 2025", "2025年9月下旬左右"),
+])
+def test_edtf_and_display(text, edtf, en, zh):
+    got = parse_date(text, BASE)
+    assert (got.edtf, got.display("en"), got.display("zh")) == (edtf, en, zh)
+    assert to_edtf(got.start, got.end, got.precision, got.approximate) == edtf
+    assert describe(got.start, got.end, got.precision, "zh", got.approximate) == zh
+
+
+def test_describe_falls_back_to_a_range_for_mismatched_fields():
+    assert describe(D("2025-04-03"), D("2025-04-09"), "month") == "3 Apr 2025 – 9 Apr 2025"
+    assert to_edtf(D("2025-04-03"), D("2025-04-09"), "month") == "2025-04-03/2025-04-09"
+
+
+def test_to_dict():
+    got = parse_date("4月15日", date(2025, 4, 15))
+    assert got.to_dict() == {"text": "4月15日", "base": "2025-04-15", "start": "2025-04-15",
+                             "end": "2025-04-15", "precision": "day", "edtf": "2025-04-15",
+                             "display": {"en": "15 Apr 2025", "zh": "2025年4月15日"}}
+    assert parse_date("2025").to_dict()["base"] is None
+
+
+def test_boundary_table_is_consistent():
+    for (level, part), (first, last, words) in BOUNDARIES.items():
+        assert level in ("month", "year") and part in ("early", "mid", "late")
+        assert first <= last and words
+
+
+def test_dateparser_fallback_is_checked_and_lazy():
+    got = parse_date("3 days ago", BASE)
+    assert (got.start, got.precision, got.base) == (date(2025, 6, 3), "day", BASE)
+    code = "import sys, timeline.dates as d; d.parse_date('2025年9月下旬'); print('dateparser' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_find_dates():
+    text = "快手2025年4月15日发布可灵2.0，5月29日又推出新版本；截至6月底，用户超过2200万。" \
+           "Kling launched on 6 June 2024 and may grow in Q3 2025, 4.5% of 1500 staff."
+    found = find_dates(text, date(2025, 7, 10))
+    assert [text[s:e] for s, e, _ in found] == ["2025年4月15日", "5月29日", "6月底", "6 June 2024",
+                                                 "Q3 2025"]
+    assert [d.start.isoformat() for _, _, d in found] == ["2025-04-15", "2025-05-29", "2025-06-21",
+                                                          "2024-06-06", "2025-07-01"]
+
+
+def test_find_dates_year_context():
+    text = "2023年3月1日公布，12月20日上线"
+    (_, _, first), (_, _, second) = find_dates(text, date(2025, 1, 5))
+    assert second.start == date(2023, 12, 20)       # the year the text just set
+    (_, _, later), = find_dates("12月20日上线", date(2025, 1, 5))
+    assert later.start == date(2024, 12, 20)        # no context: most recent
+
+
+# ------------------------------------------------------------------------------ properties
+
+DATEISH = (list("0123456789０１２３４５６７８９年月日号號季度上下旬初中底末去今明前后半第个個QHqh-/.~ ,")
+           + list("〇零一二两三四五六七八九十") + ["January", "Sep", "May", "early", "late", "mid",
+                                                 "end of", "to", "between", "and", "about", "左右",
+                                                 "至", "到", "2025", "2024", "Q3", "H1", "FY"])
+dateish_text = st.lists(st.sampled_from(DATEISH), max_size=8).map("".join)
+bases = st.dates(min_value=date(1990, 1, 1), max_value=date(2035, 12, 31))
+FAST = settings(max_examples=int(os.environ.get("DATES_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _parse_or_none(text, base):
+    try:
+        return parse_date(text, base)
+    except DateParseError:
+        return None
+
+
+@FAST
+@given(st.one_of(st.text(max_size=25), dateish_text), bases)
+def test_never_raises_anything_else_and_start_not_after_end(text, base):
+    got = _parse_or_none(text, base)
+    if got is not None:
+        assert isinstance(got, FuzzyDate)
+        assert got.start <= got.end and got.precision in PRECISIONS
+
+
+@FAST
+@given(dateish_text, bases, bases)
+def test_display_parses_back(text, base, other_base):
+    got = _parse_or_none(text, base)
+    if got is None:
+        return
+    for lang in ("en", "zh"):
+        shown = got.display(lang)
+        again = parse_date(shown, other_base)
+        assert (again.start, again.end, again.precision, again.approximate) == \
+            (got.start, got.end, got.precision, got.approximate), shown
+
+
+@FAST
+@given(st.dates(min_value=date(1000, 1, 1), max_value=date(9990, 12, 31)),
+       st.integers(min_value=0, max_value=800), st.sampled_from(PRECISIONS), st.booleans())
+def test_describe_of_parsed_shapes_round_trips(start, days, precision, approx):
+    from datetime import timedelta
+    end = start + timedelta(days=days)
+    shown = describe(start, end, precision, "en", approx)
+    again = parse_date(shown)
+    assert (again.start, again.end, again.approximate) == (start, end, approx)
+
+
+@FAST
+@given(st.lists(st.one_of(st.text(max_size=6), dateish_text), max_size=5).map(" ".join), bases)
+def test_find_dates_offsets_slice_the_text(text, base):
+    last_end = 0
+    for s, e, got in find_dates(text, base):
+        assert text[s:e] == got.text and s >= last_end and s < e
+        last_end = e
