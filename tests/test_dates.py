@@ -3,14 +3,15 @@
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from timeline.dates import (BOUNDARIES, PRECISIONS, FuzzyDate, describe, find_dates,
-                            parse_date, to_edtf)
+from timeline.dates import (BOUNDARIES, HOLIDAYS, PRECISIONS, RELATIVE_SPANS, FuzzyDate,
+                            describe, find_dates, parse_date, to_edtf)
+from timeline.dates_lunar import FESTIVALS, FIRST_YEAR, LAST_YEAR, festival
 from timeline.errors import DateParseError
 
 BASE = date(2025, 6, 6)
@@ -177,6 +178,182 @@ IGNORED_WORDS = [
     ("2025年5月3日。", "2025-05-03", "2025-05-03", "day"),
 ]
 
+LISTS = [   # consecutive items: their span; others: the interval that covers them
+    ("今年4月和5月", "2025-04-01", "2025-05-31", "months"),
+    ("4月和5月", "2025-04-01", "2025-05-31", "months"),
+    ("2025年4月、5月", "2025-04-01", "2025-05-31", "months"),
+    ("2025年4月与5月", "2025-04-01", "2025-05-31", "months"),
+    ("2025年4月及5月", "2025-04-01", "2025-05-31", "months"),
+    ("April and May 2025", "2025-04-01", "2025-05-31", "months"),
+    ("April, May and June 2025", "2025-04-01", "2025-06-30", "months"),
+    ("4月、5月和6月", "2025-04-01", "2025-06-30", "months"),
+    ("2024年12月和1月", "2024-12-01", "2025-01-31", "months"),
+    ("December and January 2025", "2024-12-01", "2025-01-31", "months"),
+    ("4月15日和16日", "2025-04-15", "2025-04-16", "days"),
+    ("15 and 16 April 2025", "2025-04-15", "2025-04-16", "days"),
+    ("May 5, 2025 and May 6, 2025", "2025-05-05", "2025-05-06", "days"),
+    ("昨天和今天", "2025-06-05", "2025-06-06", "days"),
+    ("2023年和2024年", "2023-01-01", "2024-12-31", "range"),
+    ("Q1 and Q2 2025", "2025-01-01", "2025-06-30", "months"),
+    ("3月和5月", "2025-03-01", "2025-05-31", "range"),
+    ("2025年5月和2025年3月", "2025-03-01", "2025-05-31", "range"),
+    ("2025年5月和3月", "2025-05-01", "2026-03-31", "range"),     # items read in order
+    ("4月15日和17日", "2025-04-15", "2025-04-17", "days"),
+    ("2025年3月1日、2024年5月2日", "2024-05-02", "2025-03-01", "range"),
+    ("between April and May 2025", "2025-04-01", "2025-05-31", "months"),
+]
+
+HOLIDAY_DAYS = [   # BASE = 2025-06-06: a bare holiday is the latest one not after it
+    ("元旦", "2025-01-01"), ("New Year's Day", "2025-01-01"), ("new years day", "2025-01-01"),
+    ("情人节", "2025-02-14"), ("情人節", "2025-02-14"), ("Valentine's Day", "2025-02-14"),
+    ("Valentine’s Day", "2025-02-14"), ("妇女节", "2025-03-08"), ("三八妇女节", "2025-03-08"),
+    ("劳动节", "2025-05-01"), ("勞動節", "2025-05-01"), ("五一", "2025-05-01"),
+    ("五一劳动节", "2025-05-01"), ("儿童节", "2025-06-01"), ("六一", "2025-06-01"),
+    ("建党节", "2024-07-01"), ("七一", "2024-07-01"), ("国庆", "2024-10-01"),
+    ("国庆节", "2024-10-01"), ("國慶", "2024-10-01"), ("万圣节", "2024-10-31"),
+    ("萬聖節", "2024-10-31"), ("Halloween", "2024-10-31"), ("双十一", "2024-11-11"),
+    ("双11", "2024-11-11"), ("雙十一", "2024-11-11"), ("Singles' Day", "2024-11-11"),
+    ("双十二", "2024-12-12"), ("平安夜", "2024-12-24"), ("Christmas Eve", "2024-12-24"),
+    ("圣诞", "2024-12-25"), ("圣诞节", "2024-12-25"), ("聖誕節", "2024-12-25"),
+    ("Christmas", "2024-12-25"), ("Christmas Day", "2024-12-25"),
+    ("去年万圣节", "2024-10-31"), ("2023年国庆", "2023-10-01"), ("今年元旦", "2025-01-01"),
+    ("Christmas 2023", "2023-12-25"), ("Halloween of 2020", "2020-10-31"),
+    ("2025年10月1日国庆", "2025-10-01"), ("明年情人节", "2026-02-14"),
+    ("春节", "2025-01-29"), ("春節", "2025-01-29"), ("Chinese New Year", "2025-01-29"),
+    ("Spring Festival", "2025-01-29"), ("2024年春节", "2024-02-10"), ("2026年春节", "2026-02-17"),
+    ("除夕", "2025-01-28"), ("元宵节", "2025-02-12"), ("Lantern Festival", "2025-02-12"),
+    ("端午", "2025-05-31"), ("端午节", "2025-05-31"), ("Dragon Boat Festival", "2025-05-31"),
+    ("中秋", "2024-09-17"), ("中秋节", "2024-09-17"), ("Mid-Autumn Festival", "2024-09-17"),
+    ("2025年中秋", "2025-10-06"), ("去年中秋", "2024-09-17"), ("2000年春节", "2000-02-05"),
+    ("2050年中秋", "2050-09-30"),
+]
+
+QUARTER_PARTS = [
+    ("第三季度末", "2024-09-01", "2024-09-30"), ("三季度末", "2024-09-01", "2024-09-30"),
+    ("Q3末", "2024-09-01", "2024-09-30"), ("2025Q3末", "2025-09-01", "2025-09-30"),
+    ("2025年第三季度末", "2025-09-01", "2025-09-30"), ("截至2025年第三季度末", "2025-09-01", "2025-09-30"),
+    ("end of Q3 2025", "2025-09-01", "2025-09-30"), ("the end of the third quarter of 2024",
+                                                    "2024-09-01", "2024-09-30"),
+    ("early Q2 2025", "2025-04-01", "2025-04-30"), ("mid-Q3 2025", "2025-08-01", "2025-08-31"),
+    ("2025年一季度初", "2025-01-01", "2025-01-31"), ("本季度末", "2025-06-01", "2025-06-30"),
+    ("上季度末", "2025-03-01", "2025-03-31"), ("季末", "2025-06-01", "2025-06-30"),
+    ("季度末", "2025-06-01", "2025-06-30"), ("季度初", "2025-04-01", "2025-04-30"),
+    ("季初", "2025-04-01", "2025-04-30"),
+]
+
+RELATIVE = [   # RELATIVE_SPANS, all approximate
+    ("2026年元旦刚过", date(2026, 1, 5), "2026-01-01", "2026-01-10", "days"),
+    ("元旦过后", BASE, "2025-01-01", "2025-01-10", "days"),
+    ("国庆之后不久", BASE, "2024-10-01", "2024-10-10", "days"),
+    ("shortly after Christmas 2024", BASE, "2024-12-25", "2025-01-03", "range"),
+    ("just after 15 May 2025", BASE, "2025-05-15", "2025-05-24", "days"),
+    ("2025年第一季度刚过", BASE, "2025-03-31", "2025-04-09", "range"),
+    ("近日", BASE, "2025-05-27", "2025-06-06", "range"),
+    ("日前", date(2025, 6, 20), "2025-06-10", "2025-06-20", "days"),
+    ("近期", BASE, "2025-05-07", "2025-06-06", "range"),
+    ("最近", BASE, "2025-05-07", "2025-06-06", "range"),
+    ("recently", BASE, "2025-05-07", "2025-06-06", "range"),
+    ("国庆前后", BASE, "2024-10-01", "2024-10-01", "day"),
+    ("国庆前夕", BASE, "2024-10-01", "2024-10-01", "day"),
+    ("国庆期间", BASE, "2024-10-01", "2024-10-01", "day"),
+    ("春节期间", BASE, "2025-01-29", "2025-01-29", "day"),
+    ("during Christmas 2024", BASE, "2024-12-25", "2024-12-25", "day"),
+    ("国庆假期", BASE, "2024-10-01", "2024-10-01", "day"),
+]
+
+EARLY_YEAR = ["年初伊始", "开年", "2025年开年", "2025年伊始", "今年开年", "开年以来"]
+
+
+@pytest.mark.parametrize("text,start,end,precision", LISTS)
+def test_lists(text, start, end, precision):
+    got = check(text, start, end, precision)
+    assert not got.approximate
+
+
+@pytest.mark.parametrize("text,day", HOLIDAY_DAYS)
+def test_holidays(text, day):
+    got = check(text, day, day, "day")
+    assert not got.approximate and got.edtf == day
+
+
+@pytest.mark.parametrize("text,start,end", QUARTER_PARTS)
+def test_quarter_parts(text, start, end):
+    check(text, start, end, "month")
+
+
+@pytest.mark.parametrize("text,base,start,end,precision", RELATIVE)
+def test_relative_spans_are_approximate(text, base, start, end, precision):
+    got = check(text, start, end, precision, base)
+    assert got.approximate and got.edtf.endswith("~")
+
+
+@pytest.mark.parametrize("text", EARLY_YEAR)
+def test_early_year_words(text):
+    got = parse_date(text, BASE)
+    assert got.start == date(2025, 1, 1) and got.precision in ("year-part", "range")
+    assert got.end == (date(2025, 4, 30) if got.precision == "year-part" else BASE)
+
+
+@pytest.mark.parametrize("text", ["五一二", "十五一", "圣诞老人", "中国庆祝", "召开年会", "季度", "伊始",
+                                  "刚过", "Christmas tree"])
+def test_holiday_and_relative_words_only_as_words(text):
+    with pytest.raises(DateParseError):
+        parse_date(text, BASE)
+
+
+def test_period_期间_is_ignored_after_other_dates():
+    got = parse_date("2025年5月期间", BASE)
+    assert (got.precision, got.approximate) == ("month", False)
+
+
+def test_lunar_table():
+    assert [festival("spring", y).isoformat() for y in (2024, 2025, 2026)] == \
+        ["2024-02-10", "2025-01-29", "2026-02-17"]
+    assert festival("mid-autumn", 2024) == date(2024, 9, 17)
+    assert festival("mid-autumn", 2025) == date(2025, 10, 6)
+    assert festival("dragon-boat", 2025) == date(2025, 5, 31)
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        spring = festival("spring", year)
+        assert date(year, 1, 21) <= spring <= date(year, 2, 20)
+        assert festival("eve", year) == spring - timedelta(days=1)
+        assert date(year, 5, 28) - timedelta(days=1) <= festival("dragon-boat", year) <= date(year, 6, 25)
+        assert date(year, 9, 7) <= festival("mid-autumn", year) <= date(year, 10, 8)
+    assert festival("spring", LAST_YEAR + 1) is None
+    with pytest.raises(DateParseError, match="known for 2000–2050 only"):
+        parse_date("2060年春节", BASE)
+    with pytest.raises(DateParseError, match="known for 2000–2050 only"):
+        parse_date("春节", date(2000, 1, 10))     # 春节 2000 is Feb 5, after the base
+
+
+def test_lists_in_running_text():
+    text = "公司在2025年4月15日、5月29日分别发布新品；4月和5月销量大增，3月和5月各有一次，4月15日和17日停牌"
+    found = [(text[s:e], d.start.isoformat(), d.end.isoformat(), d.precision)
+             for s, e, d in find_dates(text, BASE)]
+    assert found == [("2025年4月15日", "2025-04-15", "2025-04-15", "day"),
+                     ("5月29日", "2025-05-29", "2025-05-29", "day"),
+                     ("4月和5月", "2025-04-01", "2025-05-31", "months"),
+                     ("3月", "2025-03-01", "2025-03-31", "month"),
+                     ("5月", "2025-05-01", "2025-05-31", "month"),
+                     ("4月15日和17日", "2025-04-15", "2025-04-17", "days")]
+
+
+def test_holidays_and_relative_words_in_running_text():
+    text = "日前，公司宣布国庆期间客流大增，中国庆祝成立；2026年元旦刚过又发布。圣诞老人来了。"
+    found = [(text[s:e], d.approximate) for s, e, d in find_dates(text, BASE)]
+    assert found == [("日前", True), ("国庆期间", True), ("2026年元旦刚过", True)]
+
+
+@pytest.mark.parametrize("text,base,start,end", [
+    ("去年9月", date(2025, 3, 27), "2024-09-01", "2024-09-30"),
+    ("12月", date(2025, 3, 27), "2024-12-01", "2024-12-31"),
+    ("4月底", date(2025, 11, 28), "2025-04-21", "2025-04-30"),
+    ("2025年4月以来", date(2025, 11, 28), "2025-04-01", "2025-11-28"),
+])
+def test_checked_readings(text, base, start, end):
+    got = parse_date(text, base)
+    assert (got.start.isoformat(), got.end.isoformat()) == (start, end)
+
+
 APPROXIMATE = ["2025年6月左右", "2025年6月前后", "大约2025年6月", "约2025年6月", "about June 2025",
                "around June 2025", "circa June 2025", "c. June 2025"]
 
@@ -240,6 +417,11 @@ def test_errors(text, message):
     assert "\n" not in str(err.value)
 
 
+def test_since_a_month_after_the_base_is_an_error():
+    with pytest.raises(DateParseError, match="ends \\(2025-03-01\\) before it starts"):
+        parse_date("2025年4月以来", date(2025, 3, 1))
+
+
 @pytest.mark.parametrize("text,edtf,en,zh", [
     ("2025-04-15", "2025-04-15", "15 Apr 2025", "2025年4月15日"),
     ("4月15日-17日", "2025-04-15/2025-04-17", "15–17 Apr 2025", "2025年4月15日至17日"),
@@ -285,8 +467,12 @@ def test_to_dict():
 
 def test_boundary_table_is_consistent():
     for (level, part), (first, last, words) in BOUNDARIES.items():
-        assert level in ("month", "year") and part in ("early", "mid", "late")
+        assert level in ("month", "quarter", "year") and part in ("early", "mid", "late")
         assert first <= last and words
+    for key, (when, words) in HOLIDAYS.items():
+        assert words and (when in FESTIVALS or date(2024, *when))
+    for key, (anchor, first, last, words) in RELATIVE_SPANS.items():
+        assert anchor in ("base", "end") and first <= last and words
 
 
 def test_dateparser_fallback_is_checked_and_lazy():
@@ -320,7 +506,9 @@ def test_find_dates_year_context():
 DATEISH = (list("0123456789０１２３４５６７８９年月日号號季度上下旬初中底末去今明前后半第个個QHqh-/.~ ,")
            + list("〇零一二两三四五六七八九十") + ["January", "Sep", "May", "early", "late", "mid",
                                                  "end of", "to", "between", "and", "about", "左右",
-                                                 "至", "到", "2025", "2024", "Q3", "H1", "FY"])
+                                                 "至", "到", "2025", "2024", "Q3", "H1", "FY"]
+           + ["和", "、", "国庆", "春节", "中秋", "Christmas", "刚过", "近日", "季末", "伊始", "期间",
+              "前夕", "开年", "五一"])
 dateish_text = st.lists(st.sampled_from(DATEISH), max_size=8).map("".join)
 bases = st.dates(min_value=date(1990, 1, 1), max_value=date(2035, 12, 31))
 FAST = settings(max_examples=int(os.environ.get("DATES_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,16 +5,17 @@ Kept apart from dates.py only to keep that module readable. Two things live here
 * `normalise(text)`: a one-character-for-one-character mapping (so offsets into the
   result are offsets into the original) from full-width ASCII to ASCII, from the
   ideographic space to a space, from the dashes and tildes used between dates to "-",
-  and from the traditional characters that occur in date phrases to simplified ones.
+  from curly apostrophes to "'", and from the traditional characters that occur in date
+  phrases (holiday names included: 聖誕節, 勞動節, 雙十一) to simplified ones.
 * `zh_number(text)`: the value of a number written in Arabic digits or in Chinese
   numerals, either digit by digit (二〇二五, 零八) or positionally (两千零四, 二十五).
 """
 
-_TRADITIONAL = "個號後週間來當盤約這與從於內歲禮兩點際曆農臘節國慶時開幾過後晚間"
-_SIMPLIFIED = "个号后周间来当盘约这与从于内岁礼两点际历农腊节国庆时开几过后晚间"
+_TRADITIONAL = "個號後週間來當盤約這與從於內歲禮兩點際曆農臘節國慶時開幾過後晚間聖誕萬勞動雙婦兒黨剛"
+_SIMPLIFIED = "个号后周间来当盘约这与从于内岁礼两点际历农腊节国庆时开几过后晚间圣诞万劳动双妇儿党刚"
 
 _CHAR_MAP: dict[int, str] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-_CHAR_MAP.update({0x3000: " ", 0x00A0: " ", 0x3002: "."})
+_CHAR_MAP.update({0x3000: " ", 0x00A0: " ", 0x3002: ".", 0x2018: "'", 0x2019: "'"})
 _CHAR_MAP.update({ord(c): "-" for c in "‐‑‒–—―−~〜～﹣－"})
 _CHAR_MAP.update({ord(t): s for t, s in zip(_TRADITIONAL, _SIMPLIFIED)})
 
