@@ -233,6 +233,47 @@ def import_cmd(ctx: typer.Context,
     typer.echo(report.summary())
 
 
+@app.command()
+@handle_errors
+def extract(ctx: typer.Context,
+            files: Annotated[list[Path], typer.Argument(help="Articles: plain text, Markdown "
+                                                        "or HTML, Chinese or English.")],
+            published: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD the article "
+                                 "appeared: relative dates are read against it.")] = None,
+            publisher: Annotated[Optional[str], typer.Option(help="Who published it.")] = None,
+            source_title: Annotated[Optional[str], typer.Option(
+                "--source-title", help="The article's title (default: its headline).")] = None,
+            url: Annotated[Optional[str], typer.Option(help="The article's address.")] = None,
+            as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+            output: Annotated[Optional[Path], typer.Option(
+                "--output", "-o", help="Write a draft YAML to review and import.")] = None
+            ) -> None:
+    """Propose candidate events from articles, for a person to review."""
+    from timeline import extract as ex
+    if as_json and output is not None:
+        raise ValidationError("give --json or -o, not both")
+    result = ex.run(files, ctx.obj.db_url, published=published, publisher=publisher,
+                    title=source_title, url=url)
+    if output is not None:
+        ex.write_draft(output, result)
+        typer.echo(f"Wrote {len(result.candidates)} candidates to {output}", err=True)
+    elif as_json:
+        print_json(ex.to_json(result))
+    else:
+        typer.echo(ex.to_text(result))
+
+
+@app.command()
+@handle_errors
+def review(ctx: typer.Context,
+           draft: Annotated[Path, typer.Argument(help="A draft written by `timeline extract "
+                                                 "-o`.")]) -> None:
+    """Walk a draft's candidates (accept, edit title or category, skip, quit); import the
+    accepted ones in one transaction."""
+    from timeline import review as rv
+    rv.run(draft, engine_for(ctx))
+
+
 @app.command("parse-date")
 @handle_errors
 def parse_date_cmd(
@@ -294,6 +335,88 @@ def check(ctx: typer.Context,
                       if len(findings) > len(problems) else ""), err=True)
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("build")
+@handle_errors
+def build_cmd(ctx: typer.Context,
+              output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("site"),
+              base_url: Annotated[str, typer.Option("--base-url", help="Where the site will be "
+                                  "served, e.g. https://user.github.io/kling/.")] = "/",
+              templates: Annotated[Optional[Path], typer.Option("--templates", help="Folder of "
+                                   "templates that override the shipped ones.")] = None,
+              lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Build only these "
+                              "languages (en, zh; repeatable); the first is at the root.")] = None
+              ) -> None:
+    """Render the chronology into a static site; only changed files are rewritten."""
+    from timeline.build import ProgressBar, build_site
+    chrono = store.load_chronology(engine_for(ctx))
+    report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
+                        langs=tuple(lang) if lang else None, progress=ProgressBar())
+    typer.echo(report.summary())
+
+
+@app.command("serve")
+@handle_errors
+def serve_cmd(ctx: typer.Context,
+              port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8000,
+              output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("site"),
+              base_url: Annotated[str, typer.Option("--base-url", help="Build for this URL; "
+                                  "served under its path.")] = "/") -> None:
+    """Build the site, serve it on 127.0.0.1 and rebuild it when the database changes."""
+    import time
+    from urllib.parse import urlsplit
+    from timeline import serve as serving
+    from timeline.build import build_site
+    from timeline.config import database_path
+    url = ctx.obj.db_url
+
+    def rebuild():
+        return build_site(store.load_chronology(db.connect(url)), output, base_url=base_url)
+    typer.echo(rebuild().summary())
+    path = database_path(url)
+    serving.serve(output, port=port, base_path=urlsplit(base_url).path or "/", rebuild=rebuild,
+                  fingerprint=(lambda: serving.file_fingerprint(path)) if path
+                  else (lambda: int(time.time() // 10)), log=typer.echo)
+
+
+@app.command("publish")
+@handle_errors
+def publish_cmd(
+        ctx: typer.Context,
+        path: Annotated[Optional[str], typer.Argument(metavar="PATH", help="--to dir: the folder a web server "
+                                                      "serves (made a symlink to a version).")] = None,
+        to: Annotated[Optional[str], typer.Option(help="dir, gh-pages or s3://BUCKET/PREFIX. "
+                                                  "Default: the last target used.")] = None,
+        remote: Annotated[Optional[str], typer.Option(help="gh-pages: a remote's name, a URL or "
+                                                      "a path. Default: origin.")] = None,
+        branch: Annotated[Optional[str], typer.Option(help="gh-pages: the branch. "
+                                                      "Default: gh-pages.")] = None,
+        cname: Annotated[Optional[str], typer.Option(help="gh-pages: a custom domain, written "
+                                                     "to CNAME.")] = None,
+        base_url: Annotated[Optional[str], typer.Option(help="The URL the site is served at, e.g. "
+                            "https://user.github.io/repo/. Default: from the target.")] = None,
+        endpoint_url: Annotated[Optional[str], typer.Option(help="s3: an S3-compatible endpoint, "
+                                                            "e.g. http://127.0.0.1:9000.")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be added, "
+                                              "changed and deleted; change nothing.")] = False,
+        rollback: Annotated[bool, typer.Option("--rollback", help="Serve the previous version "
+                                               "again (dir, gh-pages).")] = False) -> None:
+    """Build the site for the target, check it, deploy it; `publish` alone repeats the last one."""
+    from timeline import publish as pub
+    settings: Settings = ctx.obj
+    target = pub.settings_for(settings.db_url, to=to, path=path, remote=remote, branch=branch,
+                              cname=cname, base_url=base_url, endpoint_url=endpoint_url)
+    if rollback:
+        result = pub.rollback(target, dry_run=dry_run)
+    else:
+        chrono = store.load_chronology(engine_for(ctx))
+        result = pub.publish(chrono, target, dry_run=dry_run, templates_dir=settings.templates_dir)
+    for line in result.plan.lines() if dry_run else []:
+        typer.echo(line)
+    typer.echo(result.summary())
+    if not dry_run:
+        pub.remember(settings.db_url, result.settings)
 
 
 def _body(body: str | None, body_file: Path | None) -> str | None:

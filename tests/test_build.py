@@ -1,0 +1,256 @@
+"""timeline build: golden output, determinism, incremental and atomic writes, the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import build_data  # noqa: E402
+
+from timeline.build import build_site  # noqa: E402
+from timeline.errors import BuildError  # noqa: E402
+from timeline.output import MANIFEST, spare_dir  # noqa: E402
+
+GOLDEN = Path(__file__).parent / "golden" / "site"
+BASE = "https://example.org/kling/"
+
+
+def snapshot(root: Path, *, stat: bool = False) -> dict[str, object]:
+    """Every file under root: its bytes, or (inode, mtime_ns) with stat=True."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(root).as_posix()
+            st = p.stat()
+            out[rel] = (st.st_ino, st.st_mtime_ns) if stat else p.read_bytes()
+    return out
+
+
+def test_golden_output(tmp_path: Path) -> None:
+    """The small fixed chronology renders exactly as tests/golden/site (UPDATE_GOLDEN=1 to refresh)."""
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site, base_url=BASE)
+    got = {k: v for k, v in snapshot(site).items() if k != MANIFEST}
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(site, GOLDEN, ignore=shutil.ignore_patterns(MANIFEST))
+    want = snapshot(GOLDEN)
+    assert sorted(got) == sorted(want)
+    for path in want:
+        assert got[path] == want[path], f"{path} differs from the golden copy"
+
+
+def test_deterministic(tmp_path: Path) -> None:
+    build_site(build_data.make_chronology(), tmp_path / "a", base_url=BASE)
+    build_site(build_data.make_chronology(), tmp_path / "b", base_url=BASE, jobs=1)
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_second_build_rewrites_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    first = build_site(build_data.make_chronology(), site, base_url=BASE)
+    assert first.written == first.pages > 40
+    before = snapshot(site, stat=True)
+    again = build_site(build_data.make_chronology(), site, base_url=BASE)
+    assert (again.written, again.removed, again.unchanged) == (0, 0, again.pages)
+    assert snapshot(site, stat=True) == before
+
+
+def test_one_changed_event_rewrites_only_its_pages(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site, base_url=BASE)
+    build_site(build_data.make_chronology(), site, base_url=BASE)  # the spare is in step
+    before_bytes, before_stat = snapshot(site), snapshot(site, stat=True)
+    events = build_data.make_chronology().events
+    changed = next(e for e in events if e["slug"] == "kling-2-5-turbo")
+    changed["body"] = "A much faster model."
+    report = build_site(build_data.make_chronology(events=events), site, base_url=BASE)
+    after_bytes, after_stat = snapshot(site), snapshot(site, stat=True)
+    differs = {p for p in after_bytes if after_bytes[p] != before_bytes.get(p)} - {MANIFEST}
+    assert set(report.written_paths) == differs
+    assert "events/kling-2-5-turbo/index.html" in differs
+    assert "zh/events/kling-2-5-turbo/index.html" in differs
+    assert "events/kling-launch/index.html" not in differs
+    assert len(differs) < report.pages / 3
+    for path in after_stat:
+        if path not in differs and path != MANIFEST:
+            assert after_stat[path] == before_stat[path], f"{path} was rewritten"
+
+
+def test_removed_event_removes_its_pages(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site, base_url=BASE)
+    events = [e for e in build_data.make_chronology().events if e["slug"] != "kling-september"]
+    report = build_site(build_data.make_chronology(events=events), site, base_url=BASE)
+    assert not (site / "events" / "kling-september").exists()
+    assert not (site / "categories" / "campaign").exists()
+    assert report.removed >= 4
+    assert report.summary().startswith(f"Built {site}")
+
+
+def test_files_deleted_by_hand_come_back(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site)
+    (site / "about/index.html").unlink()
+    (site / "events/kling-launch/index.html").unlink()
+    events = build_data.make_chronology().events
+    events[0]["title"] = "Renamed"
+    build_site(build_data.make_chronology(events=events), site)
+    assert (site / "about/index.html").exists()
+    assert "Renamed" in (site / "events/kling-launch/index.html").read_text()
+
+
+def test_foreign_files_survive(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site)
+    (site / ".nojekyll").write_text("")
+    (site / "CNAME").write_text("kling.example.org\n")
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    events = build_data.make_chronology().events[:-1]
+    build_site(build_data.make_chronology(events=events), site)
+    build_site(build_data.make_chronology(), site)
+    assert (site / "CNAME").read_text() == "kling.example.org\n"
+    assert (site / ".nojekyll").exists() and (site / ".git" / "HEAD").exists()
+
+
+def test_failed_build_leaves_site_as_it_was(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site, base_url=BASE)
+    before = snapshot(site)
+    broken = tmp_path / "templates"
+    broken.mkdir()
+    (broken / "event.html").write_text(
+        '{% extends "base.html" %}{% block main %}{{ e.title }}'
+        '{% if e.slug == "kling-september" %}{{ no_such_variable }}{% endif %}{% endblock %}')
+    with pytest.raises(Exception):
+        build_site(build_data.make_chronology(), site, base_url=BASE, templates_dir=broken, jobs=1)
+    assert snapshot(site) == before
+    # and the next good build still works (the spare was left dirty, it is rebuilt)
+    events = build_data.make_chronology().events
+    events[0]["title"] = "Kling launched (renamed)"
+    report = build_site(build_data.make_chronology(events=events), site, base_url=BASE)
+    assert "Kling launched (renamed)" in (site / "events/kling-launch/index.html").read_text()
+    assert report.written < report.pages
+
+
+KILL_SCRIPT = r"""
+import sys, time
+sys.path.insert(0, {fixtures!r})
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+import build as bench
+from timeline.db import Chronology
+from timeline.build import build_site
+data = bench.generate({n}, seed={seed})
+for e in data["events"]:
+    e["sources"] = []
+chrono = Chronology(events=data["events"], sources=data["sources"], observations=[])
+print("start", flush=True)
+build_site(chrono, Path({site!r}), jobs=1)
+print("done", flush=True)
+"""
+
+
+def test_killed_build_leaves_site_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL a build half way: the previous site is untouched, the next build completes."""
+    site = tmp_path / "site"
+    root = Path(__file__).resolve().parent.parent
+    script = tmp_path / "run.py"
+
+    def run(seed: int, kill_after: float | None):
+        script.write_text(KILL_SCRIPT.format(fixtures=str(Path(__file__).parent / "fixtures"),
+                                             bench=str(root / "bench"), n=800, seed=seed,
+                                             site=str(site)))
+        proc = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE,
+                                text=True)
+        if kill_after is None:
+            assert proc.wait(timeout=300) == 0
+            return
+        assert proc.stdout.readline().strip() == "start"
+        spare = spare_dir(site)
+        deadline = time.monotonic() + 120
+        # wait until the build is writing (the spare's manifest is gone), then a bit more
+        while (spare / MANIFEST).exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(kill_after)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+        assert proc.stdout.read() == ""  # it had not finished
+
+    run(1, None)
+    before = snapshot(site)
+    run(2, 0.5)
+    assert snapshot(site) == before
+    run(2, None)
+    assert snapshot(site) != before
+
+
+def test_refuses_bad_targets(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BuildError):
+        build_site(build_data.make_chronology(), Path("."))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BuildError):
+        build_site(build_data.make_chronology(), tmp_path / "file")
+    with pytest.raises(BuildError):
+        build_site(build_data.make_chronology(), tmp_path / "s", templates_dir=tmp_path / "nope")
+    with pytest.raises(BuildError):
+        build_site(build_data.make_chronology(), tmp_path / "s", langs=("fr",))
+
+
+def test_hostile_slugs_stay_inside(tmp_path: Path) -> None:
+    events = build_data.make_chronology().events
+    events[0]["slug"] = "../../escape"
+    events[1]["category"] = "../x"
+    build_site(build_data.make_chronology(events=events), tmp_path / "out" / "site")
+    assert not (tmp_path / "escape").exists() and not (tmp_path / "out" / "escape").exists()
+    assert all(p.resolve().is_relative_to((tmp_path / "out").resolve())
+               for p in (tmp_path / "out").rglob("*"))
+
+
+def test_user_templates_override(tmp_path: Path) -> None:
+    mine = tmp_path / "templates"
+    (mine / "static").mkdir(parents=True)
+    (mine / "about.html").write_text('{% extends "base.html" %}{% block main %}<p>Mine</p>{% endblock %}')
+    (mine / "static" / "style.css").write_text("body{color:red}")
+    build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine)
+    assert "<p>Mine</p>" in (tmp_path / "site/about/index.html").read_text()
+    assert (tmp_path / "site/static/style.css").read_text() == "body{color:red}"
+
+
+def test_single_language(tmp_path: Path) -> None:
+    build_site(build_data.make_chronology(), tmp_path / "site", langs=("zh",))
+    home = (tmp_path / "site/index.html").read_text()
+    assert '<html lang="zh-Hans">' in home and "可灵发布" in home
+    assert not (tmp_path / "site/zh").exists()
+
+
+def test_cli_build(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+    from timeline.cli import app
+    import json
+    data = tmp_path / "data.json"
+    chrono = build_data.make_chronology()
+    data.write_text(json.dumps({"events": chrono.events, "sources": chrono.sources,
+                                "observations": chrono.observations}, ensure_ascii=False))
+    runner = CliRunner()
+    db = str(tmp_path / "events.db")
+    result = runner.invoke(app, ["--db", db, "import", str(data)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "site"
+    result = runner.invoke(app, ["--db", db, "build", "-o", str(out), "--base-url", BASE])
+    assert result.exit_code == 0, result.output
+    assert "written" in result.output and (out / "events/kling-2-0-launch/index.html").exists()
+    result = runner.invoke(app, ["--db", db, "build", "-o", str(out), "--base-url", BASE])
+    assert " 0 written" in result.output
+    result = runner.invoke(app, ["--db", db, "build", "-o", str(out), "--templates", str(tmp_path / "no")])
+    assert result.exit_code == 1 and result.output.startswith("Error: templates folder")

@@ -1,0 +1,631 @@
+"""Render a Chronology into a static site: plan every page, then write what changed.
+
+Two phases (gather, then write), as in mkdocs:
+
+1. Plan. `Site(chrono, ...)` indexes the events (years, categories, tags, sources) and
+   lists every output file as a `Page(path, key, kind, args)`. The key is a digest of
+   everything the page shows (the events' own digests, its neighbours, the templates,
+   the options), so planning renders nothing.
+2. Write (timeline/output.py). Only pages whose key
+   differs from the manifest of the live site are rendered; a page whose bytes come out
+   the same as the live file is not written either.
+
+Atomic and incremental at once: the site lives in two trees, the live `site/` and a
+hidden sibling spare (`.site.timeline-spare/`) that shares every unchanged file with it
+through hard links. A build brings the spare up to date (writing changed pages,
+linking unchanged ones from the live tree, deleting removed ones), writes its manifest,
+and then swaps the two directories in one rename(2) (renameat2 RENAME_EXCHANGE). A build
+killed at any moment before that rename leaves `site/` exactly as it was; after it, the
+new site is complete. Unchanged files keep their inode and mtime, so nothing is rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from markupsafe import Markup
+
+import timeline
+from timeline import feeds, markup, output
+from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
+from timeline.errors import BuildError
+from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
+                                 category_rel, event_rel,
+                                 make_env, month_label, tag_kind_label, template_files)
+from timeline.models import CATEGORIES, TAG_KINDS
+
+PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
+SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
+FEED_SIZE = 50
+SITEMAP_LIMIT = 50_000
+FORMAT = b"timeline-site-3"  # bump when the page keys' meaning changes
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        h.update(p)
+    return h.digest()
+
+
+def _b(value) -> bytes:
+    """Bytes that identify a value of plain data (dicts, lists, str, numbers, None).
+
+    marshal format 2 has no back-references, so equal values give equal bytes."""
+    return marshal.dumps(value, 2)
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """What a site shows besides the data; the defaults suit any chronology."""
+
+    title: dict[str, str] = field(default_factory=lambda: {l: UI[l]["site_title"] for l in LANGS})
+    description: dict[str, str] = field(default_factory=lambda: {l: UI[l]["about_text"] for l in LANGS})
+
+
+@dataclass
+class Page:
+    path: str        # relative to the output folder
+    key: bytes       # digest of the page's inputs
+    kind: str        # Site.render_<kind>
+    args: tuple = ()
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    written_paths: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"Built {self.out_dir}: {self.pages} files, {self.written} written, "
+                f"{self.unchanged} unchanged, {self.removed} removed in {self.seconds:.2f} s")
+
+
+def localized(ev: dict, lang: str) -> tuple[str, str, str]:
+    """(title, body, language of that text) for an event shown in `lang`."""
+    own = (ev.get("lang") or "en").split("-")[0]
+    if own == lang:
+        return ev["title"], ev.get("body") or "", ev.get("lang") or "en"
+    tr = (ev.get("translations") or {}).get(lang)
+    if tr and tr.get("title"):
+        return tr["title"], tr.get("body") or ev.get("body") or "", lang
+    return ev["title"], ev.get("body") or "", ev.get("lang") or "en"
+
+
+def date_display(date: dict, lang: str) -> str:
+    display = date.get("display") or {}
+    return display.get(lang) or display.get("en") or date.get("edtf") or date["start"]
+
+
+def _chunks(seq: list, size: int) -> list[list]:
+    return [seq[i:i + size] for i in range(0, len(seq), size)] or [[]]
+
+
+class Site:
+    """The plan of a site and the functions that render each page."""
+
+    def __init__(self, chrono, router: Router, env, *, langs=LANGS, options: SiteOptions,
+                 fingerprint: bytes, static_files: dict[str, bytes]):
+        self.chrono, self.router, self.env, self.langs = chrono, router, env, tuple(langs)
+        self.options, self.static_files = options, static_files
+        self.events: list[dict] = chrono.events
+        self.fp = fingerprint
+        self.fragments = output.Fragments(None, b"")
+        self._views: dict[tuple[int, str], dict] = {}
+        self._base: dict[str, dict] = {}
+        self._memo: dict[tuple, object] = {}
+        self._templates: dict[str, object] = {}
+        self._links: dict[tuple[int, str], NS] = {}
+        self._last_body: tuple[str | None, Markup] = (None, Markup(""))
+        self.cards: dict[tuple[int, str], str] = {}
+        self._index()
+
+    # ------------------------------------------------------------ indexes
+    def _index(self) -> None:
+        events = self.events
+        self.slug_index = {e["slug"]: i for i, e in enumerate(events)}
+        if len(self.slug_index) != len(events):
+            raise BuildError("two events have the same slug; run `timeline check`")
+        # tag slugs, unique per kind (sorted, so collisions resolve the same way every time)
+        tagset = sorted({(t["kind"], t["name"]) for e in events for t in e["tags"]})
+        self.tag_slug: dict[tuple[str, str], str] = {}
+        used: set[tuple[str, str]] = set()
+        for kind, name in tagset:
+            base = markup.slugify(name)
+            slug, n = base, 2
+            while (kind, slug) in used:
+                slug, n = f"{base}-{n}", n + 1
+            used.add((kind, slug))
+            self.tag_slug[(kind, name)] = slug
+        # sources: match event citations by (title, publisher, url)
+        self.sources = self.chrono.sources
+        by_ident = {(s["title"], s.get("publisher"), s.get("url")): s["key"] for s in self.sources}
+        self.cites: dict[str, list[int]] = defaultdict(list)
+        self.event_source_keys: list[list[str | None]] = []
+        for i, e in enumerate(events):
+            keys = [by_ident.get((s["title"], s.get("publisher"), s.get("url"))) for s in e["sources"]]
+            self.event_source_keys.append(keys)
+            for k in dict.fromkeys(k for k in keys if k):
+                self.cites[k].append(i)
+        # sources pages: at most SOURCES_PAGE_WEIGHT rows (a source, or an event citing it)
+        # each; a source cited by very many events continues on the next page
+        self.source_pages: list[list[tuple[dict, int, int]]] = [[]]
+        self.source_page_of: dict[str, int] = {}
+        room = SOURCES_PAGE_WEIGHT
+        for s in self.sources:
+            cited = len(self.cites.get(s["key"], ()))
+            if room < 2 and self.source_pages[-1]:
+                self.source_pages.append([])
+                room = SOURCES_PAGE_WEIGHT
+            self.source_page_of[s["key"]] = len(self.source_pages)
+            start = 0
+            while True:
+                take = min(cited - start, room - 1)
+                self.source_pages[-1].append((s, start, start + take))
+                room -= 1 + take
+                start += take
+                if start >= cited:
+                    break
+                self.source_pages.append([])
+                room = SOURCES_PAGE_WEIGHT
+        # groupings (indices in chronological order)
+        self.by_year: dict[int, list[int]] = defaultdict(list)
+        self.by_cat: dict[str, list[int]] = defaultdict(list)
+        self.by_tag: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, e in enumerate(events):
+            self.by_year[int(e["date"]["start"][:4])].append(i)
+            self.by_cat[e["category"]].append(i)
+            for t in e["tags"]:
+                self.by_tag[(t["kind"], t["name"])].append(i)
+        # one digest per event: its data, and the links it shows that depend on others
+        page_of, tag_slug = self.source_page_of, self.tag_slug
+        self.ekeys: list[bytes] = [
+            hashlib.blake2b(marshal.dumps((e, [page_of.get(k) for k in keys],
+                                           [tag_slug[(t["kind"], t["name"])] for t in e["tags"]]), 2),
+                            digest_size=16).digest()
+            for e, keys in zip(events, self.event_source_keys)]
+
+    # ------------------------------------------------------------ per-event views
+    def view(self, i: int, lang: str) -> dict:
+        v = self._views.get((i, lang))
+        if v is not None:
+            return v
+        e = self.events[i]
+        r = self.router
+        title, body, text_lang = localized(e, lang)
+        d = e["date"]
+        sources = []
+        for n, (s, key) in enumerate(zip(e["sources"], self.event_source_keys[i]), 1):
+            sources.append(NS({
+                "n": n, "title": s["title"], "publisher": s.get("publisher"),
+                "url": markup.safe_url(s.get("url")),
+                "published": s.get("published"), "locator": s.get("locator"),
+                "ref": self._source_ref(key, lang) if key else None}))
+        v = NS({
+            "slug": e["slug"], "url": r.url(event_rel(e['slug']), lang), "title": title,
+            "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
+            "summary": markup.summary(body), "body_md": body, "date": date_display(d, lang),
+            "start": d["start"], "end": d["end"], "precision": d.get("precision"),
+            "category": e["category"], "category_label": self._category(e["category"], lang)[0],
+            "category_url": self._category(e["category"], lang)[1],
+            "tags": [self._tag(t["kind"], t["name"], lang) for t in e["tags"]],
+            "sources": sources,
+        })
+        self._views[(i, lang)] = v
+        return v
+
+    def link(self, i: int, lang: str) -> NS:
+        """What a link to an event shows (sources page, previous/next): cheaper than view()."""
+        v = self._views.get((i, lang)) or self._links.get((i, lang))
+        if v is None:
+            e = self.events[i]
+            title, _, text_lang = localized(e, lang)
+            v = self._links[(i, lang)] = NS(
+                url=self.router.url(event_rel(e["slug"]), lang), title=title, text_lang=text_lang,
+                lang_differs=text_lang.split("-")[0] != lang, date=date_display(e["date"], lang))
+        return v
+
+    def _source_ref(self, key: str, lang: str) -> str:
+        ref = self._memo.get(("src", key, lang))
+        if ref is None:
+            ref = self._memo[("src", key, lang)] = (
+                self.router.url("sources/", lang, self.source_page_of[key]) + "#src-" + markup.slugify(key))
+        return ref
+
+    def _category(self, category: str, lang: str) -> tuple[str, str]:
+        found = self._memo.get(("cat", category, lang))
+        if found is None:
+            found = self._memo[("cat", category, lang)] = (
+                category_label(category, lang), self.router.url(category_rel(category), lang))
+        return found
+
+    def _tag(self, kind: str, name: str, lang: str) -> NS:
+        tag = self._memo.get(("tag", kind, name, lang))
+        if tag is None:
+            tag = self._memo[("tag", kind, name, lang)] = NS(
+                name=name, kind=kind, kind_label=tag_kind_label(kind, lang),
+                url=self.router.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang))
+        return tag
+
+    def card(self, i: int, lang: str) -> Markup:
+        html = self.cards.get((i, lang))
+        if html is None:
+            html = self._card_tpl.render(e=self.view(i, lang), t=UI[lang], lang=lang)
+            self.cards[(i, lang)] = html
+        return Markup(html)
+
+    @property
+    def _card_tpl(self):
+        return self._template("_event_card.html")
+
+    def _template(self, name: str):
+        tpl = self._templates.get(name)
+        if tpl is None:
+            tpl = self._templates[name] = self.env.get_template(name)
+        return tpl
+
+    # ------------------------------------------------------------ plan
+    def plan(self) -> list[Page]:
+        pages: list[Page] = []
+        r, fp = self.router, self.fp
+        n = len(self.events)
+        years = sorted(self.by_year)
+        self.year_pages = {y: _chunks(self.by_year[y], PAGE_SIZE) for y in years}
+        overview = _b([(y, len(self.by_year[y])) for y in years])
+        # event pages first, both languages of an event side by side (they share a body)
+        for i in range(n):
+            nb = [self.ekeys[j] for j in (i - 1, i + 1) if 0 <= j < n]
+            for lang in self.langs:
+                pages.append(Page(r.route(event_rel(self.events[i]['slug']), lang).path,
+                                  _digest(fp, lang.encode(), b"event", self.ekeys[i], b"|", *nb),
+                                  "event", (lang, i)))
+        for lang in self.langs:
+            L = lang.encode()
+            # home: everything when it fits, else the latest events and a year overview
+            shown = list(range(n)) if n <= PAGE_SIZE else list(range(n - FEED_SIZE, n))
+            pages.append(Page(r.route("", lang).path, _digest(fp, L, b"home", overview, _b(n),
+                              *[self.ekeys[i] for i in shown]), "home", (lang, tuple(shown))))
+            for y in years:
+                chunks = self.year_pages[y]
+                for p, chunk in enumerate(chunks, 1):
+                    pages.append(Page(r.route(f"years/{y}/", lang, p).path,
+                                      _digest(fp, L, b"year", _b((y, p, len(chunks))), overview,
+                                              *[self.ekeys[i] for i in chunk]),
+                                      "listing", (lang, "year", y, p)))
+            cats = sorted(self.by_cat)
+            for c in cats:
+                chunks = _chunks(self.by_cat[c], PAGE_SIZE)
+                for p, chunk in enumerate(chunks, 1):
+                    pages.append(Page(r.route(category_rel(c), lang, p).path,
+                                      _digest(fp, L, b"cat", _b((c, p, len(chunks))),
+                                              *[self.ekeys[i] for i in chunk]),
+                                      "listing", (lang, "category", c, p)))
+            pages.append(Page(r.route("categories/", lang).path,
+                              _digest(fp, L, b"cats", _b([(c, len(self.by_cat[c])) for c in cats])),
+                              "categories", (lang,)))
+            tags = sorted(self.by_tag)
+            for tag in tags:
+                chunks = _chunks(self.by_tag[tag], PAGE_SIZE)
+                for p, chunk in enumerate(chunks, 1):
+                    pages.append(Page(r.route(f"tags/{tag[0]}/{self.tag_slug[tag]}/", lang, p).path,
+                                      _digest(fp, L, b"tag", _b((tag, p, len(chunks))),
+                                              *[self.ekeys[i] for i in chunk]),
+                                      "listing", (lang, "tag", tag, p)))
+            pages.append(Page(r.route("tags/", lang).path,
+                              _digest(fp, L, b"tags", _b([(t, self.tag_slug[t], len(self.by_tag[t]))
+                                                          for t in tags])), "tags", (lang,)))
+            for p, chunk in enumerate(self.source_pages, 1):
+                cited = [self.ekeys[i] for s, a, b in chunk for i in self.cites.get(s["key"], ())[a:b]]
+                pages.append(Page(r.route("sources/", lang, p).path,
+                                  _digest(fp, L, b"sources", _b((p, len(self.source_pages))),
+                                          _b(chunk), *cited), "sources", (lang, p)))
+            pages.append(Page(r.route("about/", lang).path, _digest(fp, L, b"about", _b(n)),
+                              "about", (lang,)))
+            latest = list(range(max(0, n - FEED_SIZE), n))
+            lkeys = [self.ekeys[i] for i in latest]
+            pages.append(Page(r.route("feed.xml", lang).path, _digest(fp, L, b"atom", *lkeys),
+                              "atom", (lang, tuple(latest))))
+            pages.append(Page(r.route("feed.json", lang).path, _digest(fp, L, b"jsonfeed", *lkeys),
+                              "jsonfeed", (lang, tuple(latest))))
+        everything = _digest(*self.ekeys)
+        pages.append(Page("calendar.ics", _digest(fp, b"ics", everything), "ics"))
+        pages.append(Page("events.json", _digest(fp, b"json", everything, _b(self.chrono.sources),
+                                                 _b(self.chrono.observations),
+                                                 _b(getattr(self.chrono, "series", None))), "export"))
+        pages.append(Page("404.html", _digest(fp, b"404"), "notfound"))
+        pages.append(Page("robots.txt", _digest(fp, b"robots"), "robots"))
+        for path, data in sorted(self.static_files.items()):
+            pages.append(Page(path, _digest(fp, b"static", data), "static", (path,)))
+        html_paths = [p.path for p in pages if p.path.endswith(".html") and p.path != "404.html"]
+        self.sitemap_urls = [self.router.absolute(self.router.base_path + _url_of(p)) for p in html_paths]
+        smap = feeds.sitemap_files(self.sitemap_urls, self.router, SITEMAP_LIMIT)
+        skey = _digest(fp, b"sitemap", _b(html_paths))
+        for name in smap:
+            pages.append(Page(name, skey, "sitemap", (name,)))
+        seen: set[str] = set()
+        for p in pages:
+            if p.path.startswith("/") or ".." in p.path.split("/"):
+                raise BuildError(f"refusing to write outside the output folder: {p.path}")
+            if p.path in seen:
+                raise BuildError(f"two pages would be written to {p.path}")
+            seen.add(p.path)
+        return pages
+
+    def cards_for(self, page: Page) -> list[tuple[int, str]]:
+        """The event cards a page shows (rendered once and shared between pages)."""
+        if page.kind == "home":
+            return [(i, page.args[0]) for i in page.args[1]]
+        if page.kind == "listing":
+            lang, what, which, p = page.args
+            idx = {"year": self.by_year, "category": self.by_cat, "tag": self.by_tag}[what][which]
+            return [(i, lang) for i in idx[(p - 1) * PAGE_SIZE:p * PAGE_SIZE]]
+        return []
+
+    # ------------------------------------------------------------ render
+    def render(self, page: Page) -> bytes:
+        out = getattr(self, "render_" + page.kind)(*page.args)
+        return out if isinstance(out, bytes) else out.encode("utf-8")
+
+    def _ctx(self, lang: str, rel: str, page: int = 1, **more) -> dict:
+        r = self.router
+        base = self._base.get(lang)
+        if base is None:
+            nav = NS({k: r.url(v, lang) for k, v in (
+                ("home", ""), ("categories", "categories/"), ("tags", "tags/"), ("sources", "sources/"),
+                ("about", "about/"), ("feed", "feed.xml"), ("json_feed", "feed.json"))})
+            nav.update(static=r.base_path + "static/", calendar=r.base_path + "calendar.ics",
+                       data=r.base_path + "events.json")
+            base = {"lang": lang, "lang_tag": LANG_TAGS[lang], "t": NS(UI[lang]), "nav": nav,
+                    "site": NS(title=self.options.title[lang], description=self.options.description[lang])}
+            base["chrome"] = NS({part: Markup(self.env.get_template(f"_{part}.html").render(base))
+                                 for part in ("head", "header", "footer")})
+            self._base[lang] = base
+        others = []
+        for other in self.langs:
+            if other != lang:
+                link = r.url(rel, other, page)
+                others.append(NS(lang=other, name=LANG_NAMES[other], tag=LANG_TAGS[other], url=link,
+                                 absolute=r.absolute(link)))
+        url = r.url(rel, lang, page)
+        return {**base, "others": others, "canonical": r.absolute(url), "url": url, **more}
+
+    def _page(self, template: str, ctx: dict) -> str:
+        return self._template(template).render(ctx)
+
+    def _groups(self, idx: list[int], lang: str) -> list[dict]:
+        """Consecutive runs of events in the same month (or the same span of months)."""
+        groups: list[dict] = []
+        seen_ids: set[str] = set()
+        for i in idx:
+            d = self.events[i]["date"]
+            key = (d["start"][:7], d["end"][:7])
+            if not groups or groups[-1]["key"] != key:
+                anchor = "m-" + d["start"][:7]
+                groups.append(NS(key=key, label=month_label(d["start"], d["end"], lang),
+                                 id=anchor if anchor not in seen_ids else None,
+                                 year=int(d["start"][:4]), cards=[]))
+                seen_ids.add(anchor)
+            groups[-1].cards.append(self.card(i, lang))
+        for g in groups:  # one string per group: the template prints it once
+            g.html = Markup("\n".join(g.cards))
+        return groups
+
+    def _pager(self, rel: str, lang: str, page: int, count: int) -> dict | None:
+        if count <= 1:
+            return None
+        r = self.router
+        return NS(page=page, count=count,
+                  prev=r.url(rel, lang, page - 1) if page > 1 else None,
+                  next=r.url(rel, lang, page + 1) if page < count else None,
+                  pages=[NS(n=n, url=r.url(rel, lang, n)) for n in range(1, count + 1)])
+
+    def _years(self, lang: str) -> list[NS]:
+        cached = self._memo.get(("years", lang))
+        if cached is not None:
+            return cached
+        r = self.router
+        out = []
+        for y in sorted(self.by_year):
+            months: dict[str, tuple[int, int]] = {}
+            for p, chunk in enumerate(self.year_pages[y], 1):
+                for i in chunk:
+                    ym = self.events[i]["date"]["start"][:7]
+                    first, count = months.get(ym, (p, 0))
+                    months[ym] = (first, count + 1)
+            out.append(NS(year=y, count=len(self.by_year[y]), url=r.url(f"years/{y}/", lang),
+                          months=[NS(label=month_label(ym + "-01", ym + "-01", lang), count=c,
+                                     url=r.url(f"years/{y}/", lang, p) + "#m-" + ym)
+                                  for ym, (p, c) in sorted(months.items())]))
+        self._memo[("years", lang)] = out
+        return out
+
+    def render_home(self, lang: str, shown: tuple[int, ...]) -> str:
+        n = len(self.events)
+        return self._page("index.html", self._ctx(
+            lang, "", complete=len(shown) == n, total=n, years=self._years(lang),
+            groups=self._groups(list(shown), lang)))
+
+    def render_listing(self, lang: str, what: str, which, page: int) -> str:
+        if what == "year":
+            rel, idx, title = f"years/{which}/", self.by_year[which], str(which)
+            if lang == "zh":
+                title += "年"
+        elif what == "category":
+            rel, idx, title = category_rel(which), self.by_cat[which], category_label(which, lang)
+        else:
+            rel, idx = f"tags/{which[0]}/{self.tag_slug[which]}/", self.by_tag[which]
+            title = which[1]
+        chunks = self.year_pages[which] if what == "year" else _chunks(idx, PAGE_SIZE)
+        ctx = self._ctx(lang, rel, page, title=title, what=what, total=len(idx),
+                        kind_label=tag_kind_label(which[0], lang) if what == "tag" else "",
+                        category=which if what == "category" else None,
+                        groups=self._groups(chunks[page - 1], lang),
+                        pager=self._pager(rel, lang, page, len(chunks)),
+                        years=self._years(lang) if what == "year" else [])
+        return self._page({"year": "year.html", "category": "category.html", "tag": "tag.html"}[what], ctx)
+
+    def render_event(self, lang: str, i: int) -> str:
+        v = self.view(i, lang)
+        e = self.events[i]
+        n = len(self.events)
+        prev = self.link(i - 1, lang) if i > 0 else None
+        nxt = self.link(i + 1, lang) if i + 1 < n else None
+        url = self.router.absolute(v["url"])
+        jsonld = {"@context": "https://schema.org", "@type": "Event", "name": v["title"],
+                  "startDate": v["start"], "endDate": v["end"], "description": v["summary"],
+                  "url": url, "inLanguage": v["text_lang"],
+                  "keywords": [t["name"] for t in e["tags"]],
+                  "subjectOf": [{"@type": "CreativeWork", "name": s["title"],
+                                 **({"url": s["url"]} if markup.safe_url(s.get("url")) else {}),
+                                 **({"datePublished": s["published"]} if s.get("published") else {}),
+                                 **({"publisher": {"@type": "Organization", "name": s["publisher"]}}
+                                    if s.get("publisher") else {})} for s in e["sources"]]}
+        if self._last_body[0] != v["body_md"]:  # the other language may show the same body
+            self._last_body = (v["body_md"], markup.render_markdown(v["body_md"]))
+        return self._page("event.html", self._ctx(
+            lang, event_rel(e['slug']), e=v, body=self._last_body[1],
+            prev=prev, next=nxt, year_url=self.router.url(f"years/{v['start'][:4]}/", lang),
+            jsonld=jsonld))
+
+    def render_categories(self, lang: str) -> str:
+        r = self.router
+        order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
+        cats = [NS(slug=c, label=category_label(c, lang), count=len(self.by_cat[c]),
+                   url=r.url(category_rel(c), lang)) for c in order]
+        return self._page("categories.html", self._ctx(lang, "categories/", categories=cats))
+
+    def render_tags(self, lang: str) -> str:
+        r = self.router
+        kinds = defaultdict(list)
+        for (kind, name), idx in sorted(self.by_tag.items()):
+            kinds[kind].append(NS(name=name, count=len(idx),
+                                  url=r.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang)))
+        order = [k for k in TAG_KINDS if k in kinds] + sorted(k for k in kinds if k not in TAG_KINDS)
+        groups = [NS(kind=k, label=tag_kind_label(k, lang), tags=kinds[k]) for k in order]
+        return self._page("tags.html", self._ctx(lang, "tags/", kinds=groups))
+
+    def render_sources(self, lang: str, page: int) -> str:
+        items = []
+        for s, a, b in self.source_pages[page - 1]:
+            items.append(NS(s, id="src-" + markup.slugify(s["key"]) if a == 0 else None,
+                            url=markup.safe_url(s.get("url")), continued=a > 0,
+                            events=[self.link(i, lang) for i in self.cites.get(s["key"], ())[a:b]]))
+        return self._page("sources.html", self._ctx(
+            lang, "sources/", page, sources=items, total=len(self.sources),
+            pager=self._pager("sources/", lang, page, len(self.source_pages))))
+
+    def render_about(self, lang: str) -> str:
+        return self._page("about.html", self._ctx(lang, "about/", total=len(self.events)))
+
+    def render_notfound(self) -> str:
+        lang = self.langs[0]
+        ctx = self._ctx(lang, "404.html")
+        ctx["others"] = [NS(o.__dict__, url=self.router.url("", o.lang),
+                            absolute=self.router.absolute(self.router.url("", o.lang)))
+                         for o in ctx["others"]]
+        return self._page("404.html", ctx)
+
+    def render_atom(self, lang: str, idx: tuple[int, ...]) -> str:
+        return feeds.atom(self, lang, list(idx))
+
+    def render_jsonfeed(self, lang: str, idx: tuple[int, ...]) -> str:
+        return feeds.json_feed(self, lang, list(idx))
+
+    def render_ics(self) -> str:
+        return feeds.icalendar(self, self.fragments)
+
+    def render_export(self) -> str:
+        """The object `timeline export --format json` prints, written compactly (the indented
+        form goes through json's pure-Python encoder, 10x slower), one event at a time so
+        that unchanged events come from the fragment cache."""
+        from timeline.export import export_object
+        obj = export_object(self.chrono)
+        parts = []
+        for key, value in obj.items():
+            if key == "events":
+                items = [self.fragments.get(b"json", k, lambda e=e: _compact(e))
+                         for k, e in zip(self.ekeys, self.events)]
+                parts.append('"events":[' + ",".join(items) + "]")
+            else:
+                parts.append(_compact(key) + ":" + _compact(value))
+        return "{" + ",".join(parts) + "}\n"
+
+    def render_robots(self) -> str:
+        lines = ["User-agent: *", "Allow: /"]
+        if self.router.origin:
+            lines.append(f"Sitemap: {self.router.absolute(self.router.base_path)}sitemap.xml")
+        return "\n".join(lines) + "\n"
+
+    def render_static(self, path: str) -> bytes:
+        return self.static_files[path]
+
+    def render_sitemap(self, name: str) -> str:
+        return feeds.sitemap_files(self.sitemap_urls, self.router, SITEMAP_LIMIT)[name]()
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _url_of(path: str) -> str:
+    return path[:-len("index.html")] if path.endswith("index.html") else path
+
+
+# ---------------------------------------------------------------- the entry point
+
+def build_site(chrono, out_dir: Path, *, base_url: str = "/", templates_dir: Path | None = None,
+               langs: tuple[str, ...] | None = None, options: SiteOptions | None = None,
+               jobs: int | None = None, progress: Callable[[int, int], None] | None = None
+               ) -> BuildReport:
+    """Render `chrono` into `out_dir`, writing only what changed, atomically."""
+
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    langs = tuple(dict.fromkeys(langs or LANGS))
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        raise BuildError(f"templates folder {templates_dir} does not exist")
+    for lang in langs:
+        if lang not in LANGS:
+            raise BuildError(f"unknown language {lang!r}; choose from {', '.join(LANGS)}")
+    options = options or SiteOptions()
+    env = make_env(Path(templates_dir) if templates_dir else None)
+    static = _static_files(templates_dir)
+    fp = _digest(FORMAT, timeline.__version__.encode(), base_url.encode(), _b(langs), repr(options).encode(),
+                 *[p.name.encode() + _digest(p.read_bytes()) for p in template_files(
+                     Path(templates_dir) if templates_dir else None)])
+    site = Site(chrono, Router(base_url, tuple(langs)), env, langs=langs, options=options, fingerprint=fp,
+                static_files=static)
+    pages = site.plan()
+    site.fragments = output.Fragments(output.cache_file(out_dir), fp)
+    planned = time.perf_counter()
+    report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress)
+    site.fragments.save()
+    report.seconds = time.perf_counter() - started
+    report.phases["plan"] = planned - started
+    return report
+
+
+def _static_files(templates_dir: Path | None) -> dict[str, bytes]:
+    """static/* from the shipped templates, overridden file by file by the user's."""
+    from timeline.templating import BUILTIN_TEMPLATES
+    files: dict[str, bytes] = {}
+    for root in [BUILTIN_TEMPLATES] + ([Path(templates_dir)] if templates_dir else []):
+        static = root / "static"
+        if static.is_dir():
+            for p in sorted(static.rglob("*")):
+                if p.is_file():
+                    files["static/" + p.relative_to(static).as_posix()] = p.read_bytes()
+    return files

@@ -1,0 +1,136 @@
+"""Serve a built site on 127.0.0.1, and rebuild it when the database changes.
+
+`make_server(site_dir, port, base_path)` serves the folder under the base URL's path
+(so a site built for https://host/kling/ is browsed at http://127.0.0.1:P/kling/), with
+404.html for missing pages. `serve(...)` runs it, and a watcher thread that calls
+`rebuild()` whenever `fingerprint()` returns something new: the CLI passes the database
+file's size and mtime (and its -wal file's), or, for a server database, the clock
+rounded to a few seconds, so it simply rebuilds periodically (an unchanged database
+rebuilds nothing, see timeline/output.py). The server never opens the database itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import posixpath
+import sys
+import threading
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["make_server", "serve", "file_fingerprint"]
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    base_path = "/"
+
+    def __init__(self, *args, base_path: str = "/", **kwargs):
+        self.base_path = base_path
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        parts = urlsplit(path)
+        clean = posixpath.normpath(unquote(parts.path))
+        if parts.path.endswith("/") and not clean.endswith("/"):
+            clean += "/"
+        base = self.base_path
+        if clean + "/" == base:
+            clean = base
+        if not clean.startswith(base):
+            return os.path.join(self.directory, "\0missing")
+        rel = clean[len(base):]
+        return super().translate_path("/" + rel)
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and not os.path.exists(os.path.join(path, "index.html")) \
+                or not os.path.exists(path):
+            return self._not_found()
+        return super().send_head()
+
+    def _not_found(self):
+        page = os.path.join(self.directory, "404.html")
+        body = Path(page).read_bytes() if os.path.exists(page) else b"Not found\n"
+        self.send_response(HTTPStatus.NOT_FOUND)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
+
+    def guess_type(self, path):
+        if str(path).endswith(".ics"):
+            return "text/calendar"
+        if str(path).endswith("feed.json"):
+            return "application/feed+json"
+        return super().guess_type(path)
+
+    def log_message(self, format, *args):  # quiet: one line per rebuild is enough
+        pass
+
+
+def make_server(site_dir: Path, port: int = 8000, base_path: str = "/",
+                host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+    handler = functools.partial(SiteHandler, directory=os.path.abspath(site_dir), base_path=base)
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def file_fingerprint(path: Path) -> tuple:
+    """What changes when a SQLite database (with its write-ahead log) is written."""
+    out = []
+    for p in (Path(path), Path(str(path) + "-wal")):
+        try:
+            st = p.stat()
+            out.append((st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
+
+
+def watch(fingerprint: Callable[[], object], rebuild: Callable[[], object],
+          stop: threading.Event, interval: float = 1.0, log=print) -> None:
+    """Call rebuild() whenever fingerprint() changes, until stop is set."""
+    last = fingerprint()
+    while not stop.wait(interval):
+        now = fingerprint()
+        if now == last:
+            continue
+        last = now
+        try:
+            report = rebuild()
+            log(report.summary() if hasattr(report, "summary") else "Rebuilt")
+        except Exception as e:  # keep serving the last good site
+            log(f"Error: rebuild failed: {e}")
+
+
+def serve(site_dir: Path, *, port: int = 8000, base_path: str = "/",
+          rebuild: Callable[[], object] | None = None,
+          fingerprint: Callable[[], object] | None = None, interval: float = 1.0,
+          log=print) -> None:
+    """Serve until interrupted (Ctrl-C)."""
+    server = make_server(site_dir, port, base_path)
+    host, real_port = server.server_address[:2]
+    base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+    log(f"Serving {site_dir} at http://{host}:{real_port}{base} (Ctrl-C to stop)")
+    stop = threading.Event()
+    watcher = None
+    if rebuild is not None and fingerprint is not None:
+        watcher = threading.Thread(target=watch, args=(fingerprint, rebuild, stop, interval, log),
+                                   daemon=True)
+        watcher.start()
+    try:
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        log("Stopped.")
+    finally:
+        stop.set()
+        server.server_close()
+        sys.stdout.flush()

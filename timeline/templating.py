@@ -1,0 +1,201 @@
+"""The one Jinja environment, the interface strings and the URL scheme of the site.
+
+`make_env(templates_dir)` is built once per build: a ChoiceLoader that tries the user's
+templates first (`--templates DIR`, which may hold only the files it changes) and then
+the shipped ones, autoescape on for every template, StrictUndefined so a typo in a
+template fails the build instead of printing nothing.
+
+`Router` gives every page its URL and its output path from the same call, so a link can
+never point somewhere the build did not write.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader,
+                    StrictUndefined)
+from markupsafe import Markup
+
+from timeline.markup import slugify
+from timeline.models import CATEGORIES, TAG_KINDS
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LANGS = ("en", "zh")
+LANG_TAGS = {"en": "en", "zh": "zh-Hans"}
+LANG_NAMES = {"en": "English", "zh": "中文"}
+
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "site_title": "Chronology", "skip": "Skip to content", "chronology": "Chronology",
+        "years": "Years", "categories": "Categories", "tags": "Tags", "sources": "Sources",
+        "about": "About", "previous": "Previous", "next": "Next", "page": "Page",
+        "cited_by": "Cited by", "published": "published", "tagged": "Tags",
+        "feed": "Atom feed", "json_feed": "JSON Feed", "calendar": "Calendar (iCalendar)",
+        "data": "All data (JSON)", "events": "events", "event": "event", "latest": "Latest events",
+        "all_years": "All years", "not_found": "Page not found",
+        "not_found_text": "There is no page at this address. Try the chronology:",
+        "language": "Language", "date": "Date", "category": "Category", "nav": "Site",
+        "pages": "Pages", "source_list": "Every source cited, with the events that cite it.",
+        "no_url": "no link", "translation_missing": "Not yet translated; shown in the original.",
+        "about_text": "This chronology is generated from a database of dated, sourced events. "
+                      "Every entry cites its sources; dates are only as precise as the sources "
+                      "allow (a month, part of a month, a quarter).",
+        "generated": "Built with timeline.", "body": "Details",
+    },
+    "zh": {
+        "site_title": "大事记", "skip": "跳到正文", "chronology": "大事记", "years": "年份",
+        "categories": "类别", "tags": "标签", "sources": "来源", "about": "关于",
+        "previous": "上一条", "next": "下一条", "page": "第几页", "cited_by": "引用该来源的事件",
+        "published": "发布于", "tagged": "标签", "feed": "Atom 订阅", "json_feed": "JSON Feed",
+        "calendar": "日历（iCalendar）", "data": "全部数据（JSON）", "events": "条事件",
+        "event": "条事件", "latest": "最新事件", "all_years": "全部年份", "not_found": "页面不存在",
+        "not_found_text": "此地址没有页面。请回到大事记：", "language": "语言", "date": "日期",
+        "category": "类别", "nav": "网站", "pages": "分页",
+        "source_list": "所有被引用的来源，以及引用它们的事件。", "no_url": "无链接",
+        "translation_missing": "尚无译文，显示原文。",
+        "about_text": "本大事记由一个带日期、有出处的事件数据库生成。每一条都注明来源；"
+                      "日期只精确到来源允许的程度（某月、某月上中下旬、某季度）。",
+        "generated": "由 timeline 生成。", "body": "详情",
+    },
+}
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS_EN_LONG = ("January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December")
+
+
+def month_label(start: str, end: str, lang: str) -> str:
+    """The heading for a group of events: "September 2025", or "Jul – Sep 2025" for a span."""
+    y1, m1, y2, m2 = int(start[:4]), int(start[5:7]), int(end[:4]), int(end[5:7])
+    if lang == "zh":
+        if (y1, m1) == (y2, m2):
+            return f"{y1}年{m1}月"
+        return f"{y1}年{m1}月–{m2}月" if y1 == y2 else f"{y1}年{m1}月–{y2}年{m2}月"
+    if (y1, m1) == (y2, m2):
+        return f"{MONTHS_EN_LONG[m1 - 1]} {y1}"
+    if y1 == y2:
+        return f"{MONTHS_EN[m1 - 1]} – {MONTHS_EN[m2 - 1]} {y1}"
+    return f"{MONTHS_EN[m1 - 1]} {y1} – {MONTHS_EN[m2 - 1]} {y2}"
+
+
+def category_label(slug: str, lang: str) -> str:
+    labels = CATEGORIES.get(slug)
+    return (labels[1] if lang == "zh" else labels[0]) if labels else slug
+
+
+def tag_kind_label(kind: str, lang: str) -> str:
+    labels = TAG_KINDS.get(kind)
+    return (labels[1] if lang == "zh" else labels[0]) if labels else kind
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+
+@functools.lru_cache(maxsize=65536)
+def segment(value: str) -> str:
+    """A path segment that cannot leave its folder: kept if it is one, else slugified."""
+    if _SEGMENT.fullmatch(value) and ".." not in value:
+        return value
+    return slugify(value)
+
+
+def event_rel(slug: str) -> str:
+    return f"events/{segment(slug)}/"
+
+
+def category_rel(category: str) -> str:
+    return f"categories/{segment(category)}/"
+
+
+class NS:
+    """A record templates read by attribute (`e.title`), which Jinja resolves fastest on
+    plain objects; also readable as `ns["title"]` from Python."""
+
+    def __init__(self, data: dict | None = None, **more):
+        if data:
+            self.__dict__.update(data)
+        if more:
+            self.__dict__.update(more)
+
+    def __getitem__(self, key: str):
+        return self.__dict__[key]
+
+    def get(self, key: str, default=None):
+        return self.__dict__.get(key, default)
+
+    def update(self, **more) -> None:
+        self.__dict__.update(more)
+
+    def __repr__(self) -> str:
+        return f"NS({self.__dict__!r})"
+
+
+@dataclass(frozen=True)
+class Route:
+    url: str    # what a link says: the base path + the page's path, percent-encoded
+    path: str   # where the file goes, relative to the output folder
+
+
+class Router:
+    """URLs and output paths, from one place. `base_url` may be "/" or "https://host/sub/"."""
+
+    def __init__(self, base_url: str = "/", langs: tuple[str, ...] = LANGS):
+        # the first language is at the root, every other one under "<lang>/"
+        self.prefix = {lang: ("" if n == 0 else f"{lang}/") for n, lang in enumerate(langs)}
+        parts = urlsplit(base_url or "/")
+        path = parts.path or "/"
+        path = ("/" + path.lstrip("/")).rstrip("/") + "/"
+        self.base_path = path
+        self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    def route(self, rel: str, lang: str = "en", page: int = 1) -> Route:
+        """`rel` is "" (home), "events/slug/", "feed.xml", ...; a trailing "/" is a folder."""
+        rel = self.prefix[lang] + rel
+        if page > 1:
+            rel = f"{rel}page/{page}/"
+        path = rel + "index.html" if rel == "" or rel.endswith("/") else rel
+        return Route(self.base_path + (rel if _URL_SAFE.fullmatch(rel) else quote(rel, safe="/")), path)
+
+    def url(self, rel: str, lang: str = "en", page: int = 1) -> str:
+        return self.route(rel, lang, page).url
+
+    def absolute(self, url: str) -> str:
+        """A full URL when the base URL has a host, else the path as is."""
+        return self.origin + url
+
+
+def _tojson(value) -> Markup:
+    """JSON for a <script type="application/ld+json">: <, > and & escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def make_env(templates_dir: Path | None = None) -> Environment:
+    """The Jinja environment for a build: user templates first, then the shipped ones."""
+    loaders = []
+    if templates_dir is not None:
+        loaders.append(FileSystemLoader(str(templates_dir)))
+    loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    # Compiled templates are cached by Jinja in the system's temporary folder (keyed by
+    # the templates' text), so a small rebuild does not spend its time compiling.
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                      keep_trailing_newline=True, bytecode_cache=FileSystemBytecodeCache())
+    env.filters["jsonld"] = _tojson
+    env.globals["category_label"] = category_label
+    env.globals["tag_kind_label"] = tag_kind_label
+    return env
+
+
+def template_files(templates_dir: Path | None) -> list[Path]:
+    """Every file the loaders could read, user's first: for the build fingerprint."""
+    dirs = ([templates_dir] if templates_dir else []) + [BUILTIN_TEMPLATES]
+    return [p for d in dirs if d.is_dir() for p in sorted(d.rglob("*")) if p.is_file()]
