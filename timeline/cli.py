@@ -193,7 +193,8 @@ def show(ctx: typer.Context, slug: str,
              + (f", read against {d['base']})" if d["base"] else ")"),
              "  tags:     " + ", ".join(f"{t['kind']}:{t['name']}" for t in e["tags"])]
     for i, s in enumerate(e["sources"], 1):
-        parts = [s["publisher"], s["title"], s["published"], s["url"], s["locator"]]
+        parts = [s["publisher"], s["title"], s["published"],
+                 s["url"] if s["url"] != s["title"] else None, s["locator"]]
         lines.append(f"  [{i}] " + " · ".join(p for p in parts if p))
     if e["body"]:
         lines += ["", e["body"]]

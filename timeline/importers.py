@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -415,9 +415,3 @@ def series_from_dict(record: dict, where: Where) -> dict:
             "title_zh": _text(record.get("title_zh")), "unit": _text(record.get("unit")) or "",
             "description": _text(record.get("description")) or ""}
 
-
-def iter_records(batch: Batch) -> Iterator[tuple[Where, object]]:
-    yield from batch.series
-    yield from batch.sources
-    yield from batch.events
-    yield from batch.observations
