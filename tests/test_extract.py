@@ -212,3 +212,96 @@ def test_review_of_missing_draft(runner, tmp_path):
     result = runner.invoke(app, ["--db", str(tmp_path / "e.db"), "review", "nope.yaml"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and "no such file" in result.stderr
+
+
+# ---------------------------------------------------------------- rules added with the split
+
+def focus_known():
+    """A database whose events are mostly about Xinghe Tech (星河科技) and its product 星河:
+    they are the focus."""
+    org = "Xinghe Tech (星河科技)"
+    events = [{"slug": f"e{i}", "category": "other",
+               "date": {"start": "2020-01-01", "end": "2020-01-01"},
+               "tags": [{"kind": "organization", "name": org},
+                        {"kind": "product", "name": "星河 (Xinghe)"}]} for i in range(5)]
+    return ex.Known([("organization", org), ("product", "星河 (Xinghe)")], events)
+
+
+def one(cands, **want):
+    hits = [c for c in cands if all(getattr(c, k) == v for k, v in want.items())]
+    assert len(hits) == 1, [(c.date.text, c.category, c.title) for c in cands]
+    return hits[0]
+
+
+def test_module_sizes_stay_small():
+    from pathlib import Path
+    for path in Path(ex.__file__).parent.glob("extract*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 500, path.name
+
+
+def test_holiday_with_just_after_is_the_days_after_it():
+    text = "2030年元旦刚过，星河科技发布新一代视频模型星河3.0。"
+    c = one(ex.extract([article(text, "2030-01-20")], known()), category="model-release")
+    assert (c.date.start, c.date.end) == (date(2030, 1, 1), date(2030, 1, 10))
+    assert c.date.text == "2030年元旦刚过"
+
+
+def test_holiday_in_running_text_is_read_but_not_when_it_qualifies_a_noun():
+    cands = ex.extract([article("去年国庆期间，星河科技举办了一场创作大赛。", "2026-03-01")], known())
+    assert one(cands, category="campaign").date.start == date(2025, 10, 1)
+    cands = ex.extract([article("星河科技为客户制作了圣诞节广告，客户很满意。", "2026-03-01")], known())
+    assert all(c.date.start.month != 12 for c in cands)
+
+
+def test_recently_is_read_against_the_publication_date_and_yields_to_another_date():
+    cands = ex.extract([article("近日，星河科技宣布推出星河Pro新功能。", "2025-06-15")], known())
+    c = one(cands, category="product")
+    assert (c.date.start, c.date.end) == (date(2025, 6, 5), date(2025, 6, 15))
+    text = "星河科技近日宣布，星河在2025年5月的收入突破1亿元。"
+    cands = ex.extract([article(text, "2025-06-15")], known())
+    assert cands and all(c.date.text != "近日" for c in cands)
+    # 日前 after a number is "before the day", not "recently"
+    cands = ex.extract([article("星河科技须在30日前完成整改。", "2025-06-15")], known())
+    assert all(c.date.text != "日前" for c in cands)
+
+
+def test_end_of_a_quarter_is_its_last_month():
+    text = "截至2025年第三季度末，星河科技签约客户数量同比增长20%。"
+    cands = ex.extract([article(text, "2025-11-20")], known())
+    assert one(cands, category="business").date.start == date(2025, 9, 1)
+    assert cands[0].date.end == date(2025, 9, 30)
+
+
+def test_press_time_is_the_publication_date():
+    text = "星河科技发布财报。截至发稿时间，星河科技股价报63.5港元，总市值2745亿港元。"
+    c = one(ex.extract([article(text, "2025-11-20")], known()), category="market")
+    assert (c.date.start, c.date.end, c.date.precision) == (date(2025, 11, 20),) * 2 + ("day",)
+    assert c.date.text == "截至发稿时间"
+    # without a publication date there is nothing to read it against
+    assert not [c for c in ex.extract([ex.Article(text, ex.SourceInfo())], known())
+                if c.date.text == "截至发稿时间"]
+
+
+def test_a_rival_overtaking_someone_else_is_context_not_business():
+    text = "星河科技依然领先。字节的豆包曾是用户最多的应用，直到今年初被DeepSeek逆袭。"
+    cands = ex.extract([article(text, "2025-03-27")], focus_known())
+    c = one(cands, date=next(c.date for c in cands if c.date.text == "今年初"))
+    assert c.category == "other" and "overtakes" in c.title
+
+
+def test_company_users_in_a_quarter_are_results_a_products_are_business():
+    text = ("2025年第二季度，星河科技日活用户4.09亿，同比增长3.4%。"
+            "2025年第三季度，星河的月活用户达到1亿。")
+    cands = ex.extract([article(text, "2026-01-05")], focus_known())
+    q2 = one(cands, category="earnings")
+    assert q2.date.start == date(2025, 4, 1) and q2.title == "Xinghe Tech (星河科技) Q2 2025 results"
+    assert one(cands, category="business").date.start == date(2025, 7, 1)
+
+
+def test_a_benchmark_lead_is_product_news_and_a_date_before_a_comma_owns_the_next_clause():
+    text = ("在基准测试上，星河表现出色，例如2025年4月，星河科技正式发布星河2.0视频模型，"
+            "5月初，星河2.0模型在基准测试榜单中位居榜首。")
+    cands = ex.extract([article(text, "2025-06-06")], known())
+    assert one(cands, category="model-release").date.start == date(2025, 4, 1)
+    bench = one(cands, category="product")
+    assert bench.date.start == date(2025, 5, 1) and "benchmark" in bench.title
