@@ -16,6 +16,7 @@ site: $(STAMP)
 	$(BIN)/timeline --db events.db build -o site
 
 test: $(TEST_STAMP) system-packages
+	[ -d tests/browser/node_modules ] || npm ci --prefix tests/browser --no-audit --no-fund
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:

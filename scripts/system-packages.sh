@@ -3,6 +3,7 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v git >/dev/null 2>&1 || need+=(git)
 # Chinese glyphs for the browser tests' screenshots (the site itself uses local fonts only).

@@ -29,23 +29,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 from markupsafe import Markup
 
 import timeline
-from timeline import feeds, markup, output
+from timeline import charts, feeds, markup, output, search
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
-                                 category_rel, event_rel,
-                                 make_env, month_label, tag_kind_label, template_files)
+                                 category_rel, event_rel, lang_of, make_env, month_label,
+                                 segment, tag_kind_label, template_files)
 from timeline.models import CATEGORIES, TAG_KINDS
 
 PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
-FORMAT = b"timeline-site-3"  # bump when the page keys' meaning changes
+FORMAT = b"timeline-site-4"  # bump when the page keys' meaning changes
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -152,6 +153,11 @@ class Site:
             self.tag_slug[(kind, name)] = slug
         # sources: match event citations by (title, publisher, url)
         self.sources = self.chrono.sources
+        self.source_by_key = {s["key"]: s for s in self.sources}
+        self.obs_by_event: dict[str, list[dict]] = defaultdict(list)
+        for o in self.chrono.observations:
+            if o.get("event"):
+                self.obs_by_event[o["event"]].append(o)
         by_ident = {(s["title"], s.get("publisher"), s.get("url")): s["key"] for s in self.sources}
         self.cites: dict[str, list[int]] = defaultdict(list)
         self.event_source_keys: list[list[str | None]] = []
@@ -194,9 +200,13 @@ class Site:
         page_of, tag_slug = self.source_page_of, self.tag_slug
         self.ekeys: list[bytes] = [
             hashlib.blake2b(marshal.dumps((e, [page_of.get(k) for k in keys],
-                                           [tag_slug[(t["kind"], t["name"])] for t in e["tags"]]), 2),
+                                           [tag_slug[(t["kind"], t["name"])] for t in e["tags"]],
+                                           self.obs_by_event.get(e["slug"])), 2),
                             digest_size=16).digest()
             for e, keys in zip(events, self.event_source_keys)]
+        self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
+                               _b(sorted({o["source"]: self.source_page_of.get(o["source"])
+                                          for o in self.chrono.observations}.items())))
 
     # ------------------------------------------------------------ per-event views
     def view(self, i: int, lang: str) -> dict:
@@ -211,11 +221,13 @@ class Site:
         for n, (s, key) in enumerate(zip(e["sources"], self.event_source_keys[i]), 1):
             sources.append(NS({
                 "n": n, "title": s["title"], "publisher": s.get("publisher"),
+                "lang": self._source_lang(key, s, lang),
                 "url": markup.safe_url(s.get("url")),
                 "published": s.get("published"), "locator": s.get("locator"),
                 "ref": self._source_ref(key, lang) if key else None}))
         v = NS({
-            "slug": e["slug"], "url": r.url(event_rel(e['slug']), lang), "title": title,
+            "slug": e["slug"], "seg": segment_url(e["slug"]), "url": r.url(event_rel(e['slug']), lang),
+            "title": title,
             "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
             "summary": markup.summary(body), "body_md": body, "date": date_display(d, lang),
             "start": d["start"], "end": d["end"], "precision": d.get("precision"),
@@ -245,6 +257,13 @@ class Site:
                 self.router.url("sources/", lang, self.source_page_of[key]) + "#src-" + markup.slugify(key))
         return ref
 
+    def _source_lang(self, key: str | None, s: dict, lang: str) -> str | None:
+        """The lang attribute of a source's title on a page in `lang` (None: the page's)."""
+        known = (self.source_by_key.get(key) or {}).get("language") if key else None
+        if known:
+            return None if known.split("-")[0] == lang else known
+        return lang_of(s["title"], lang)
+
     def _category(self, category: str, lang: str) -> tuple[str, str]:
         found = self._memo.get(("cat", category, lang))
         if found is None:
@@ -256,14 +275,14 @@ class Site:
         tag = self._memo.get(("tag", kind, name, lang))
         if tag is None:
             tag = self._memo[("tag", kind, name, lang)] = NS(
-                name=name, kind=kind, kind_label=tag_kind_label(kind, lang),
+                name=name, kind=kind, kind_label=tag_kind_label(kind, lang), lang=lang_of(name, lang),
                 url=self.router.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang))
         return tag
 
     def card(self, i: int, lang: str) -> Markup:
         html = self.cards.get((i, lang))
         if html is None:
-            html = self._card_tpl.render(e=self.view(i, lang), t=UI[lang], lang=lang)
+            html = self._card_tpl.render(e=self.view(i, lang), t=UI[lang], lang=lang, lang_tag=LANG_TAGS[lang])
             self.cards[(i, lang)] = html
         return Markup(html)
 
@@ -285,6 +304,13 @@ class Site:
         years = sorted(self.by_year)
         self.year_pages = {y: _chunks(self.by_year[y], PAGE_SIZE) for y in years}
         overview = _b([(y, len(self.by_year[y])) for y in years])
+        self.search_chunks = search.chunks(n)
+        self.cat_order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
+        self.tag_order = sorted(self.by_tag, key=lambda t: (
+            list(TAG_KINDS).index(t[0]) if t[0] in TAG_KINDS else len(TAG_KINDS), t[0], t[1]))
+        self.tag_index = {t: k for k, t in enumerate(self.tag_order)}
+        self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
+        facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
         # event pages first, both languages of an event side by side (they share a body)
         for i in range(n):
             nb = [self.ekeys[j] for j in (i - 1, i + 1) if 0 <= j < n]
@@ -334,12 +360,23 @@ class Site:
                                           _b(chunk), *cited), "sources", (lang, p)))
             pages.append(Page(r.route("about/", lang).path, _digest(fp, L, b"about", _b(n)),
                               "about", (lang,)))
+            pages.append(Page(r.route("charts/", lang).path, _digest(fp, L, b"charts", self.obs_key),
+                              "charts", (lang,)))
+            pages.append(Page(f"search/{lang}.json", _digest(fp, L, b"smeta", facets, overview),
+                              "search_meta", (lang,)))
+            for k, chunk in enumerate(self.search_chunks):
+                pages.append(Page(f"search/{lang}-{k}.json",
+                                  _digest(fp, L, b"sdocs", facets, *[self.ekeys[i] for i in chunk]),
+                                  "search_docs", (lang, k)))
             latest = list(range(max(0, n - FEED_SIZE), n))
             lkeys = [self.ekeys[i] for i in latest]
             pages.append(Page(r.route("feed.xml", lang).path, _digest(fp, L, b"atom", *lkeys),
                               "atom", (lang, tuple(latest))))
             pages.append(Page(r.route("feed.json", lang).path, _digest(fp, L, b"jsonfeed", *lkeys),
                               "jsonfeed", (lang, tuple(latest))))
+        for k, chunk in enumerate(self.search_chunks):
+            pages.append(Page(f"search/text-{k}.json", _digest(fp, b"stext", *[self.ekeys[i] for i in chunk]),
+                              "search_text", (k,)))
         everything = _digest(*self.ekeys)
         pages.append(Page("calendar.ics", _digest(fp, b"ics", everything), "ics"))
         pages.append(Page("events.json", _digest(fp, b"json", everything, _b(self.chrono.sources),
@@ -385,7 +422,8 @@ class Site:
         if base is None:
             nav = NS({k: r.url(v, lang) for k, v in (
                 ("home", ""), ("categories", "categories/"), ("tags", "tags/"), ("sources", "sources/"),
-                ("about", "about/"), ("feed", "feed.xml"), ("json_feed", "feed.json"))})
+                ("about", "about/"), ("charts", "charts/"), ("feed", "feed.xml"),
+                ("json_feed", "feed.json"))})
             nav.update(static=r.base_path + "static/", calendar=r.base_path + "calendar.ics",
                        data=r.base_path + "events.json")
             base = {"lang": lang, "lang_tag": LANG_TAGS[lang], "t": NS(UI[lang]), "nav": nav,
@@ -452,11 +490,25 @@ class Site:
         self._memo[("years", lang)] = out
         return out
 
+    def _filters(self, lang: str, year: int | None = None) -> NS:
+        """What the filter form offers (app.js fills the rest from search/<lang>.json)."""
+        base = self._memo.get(("filters", lang))
+        if base is None:
+            kinds: dict[str, list[NS]] = defaultdict(list)
+            for kind, name in self.tag_order:
+                kinds[kind].append(NS(value=f"{kind}:{name}", name=name, lang=lang_of(name, lang)))
+            base = self._memo[("filters", lang)] = NS(
+                index=self.router.base_path + f"search/{lang}.json",
+                cats=[NS(slug=c, label=category_label(c, lang)) for c in self.cat_order],
+                kinds=[NS(label=tag_kind_label(k, lang), tags=v) for k, v in kinds.items()],
+                years=sorted(self.by_year, reverse=True))
+        return NS(base.__dict__, year=year)
+
     def render_home(self, lang: str, shown: tuple[int, ...]) -> str:
         n = len(self.events)
         return self._page("index.html", self._ctx(
             lang, "", complete=len(shown) == n, total=n, years=self._years(lang),
-            groups=self._groups(list(shown), lang)))
+            groups=self._groups(list(shown), lang), filters=self._filters(lang)))
 
     def render_listing(self, lang: str, what: str, which, page: int) -> str:
         if what == "year":
@@ -470,11 +522,14 @@ class Site:
             title = which[1]
         chunks = self.year_pages[which] if what == "year" else _chunks(idx, PAGE_SIZE)
         ctx = self._ctx(lang, rel, page, title=title, what=what, total=len(idx),
+                        title_lang=lang_of(title, lang) if what == "tag" else None,
                         kind_label=tag_kind_label(which[0], lang) if what == "tag" else "",
                         category=which if what == "category" else None,
                         groups=self._groups(chunks[page - 1], lang),
                         pager=self._pager(rel, lang, page, len(chunks)),
-                        years=self._years(lang) if what == "year" else [])
+                        years=self._years(lang) if what == "year" else [],
+                        complete=len(chunks) == 1,
+                        filters=self._filters(lang, which) if what == "year" else None)
         return self._page({"year": "year.html", "category": "category.html", "tag": "tag.html"}[what], ctx)
 
     def render_event(self, lang: str, i: int) -> str:
@@ -497,12 +552,96 @@ class Site:
             self._last_body = (v["body_md"], markup.render_markdown(v["body_md"]))
         return self._page("event.html", self._ctx(
             lang, event_rel(e['slug']), e=v, body=self._last_body[1],
+            figures=self._figures(e["slug"], lang),
             prev=prev, next=nxt, year_url=self.router.url(f"years/{v['start'][:4]}/", lang),
             jsonld=jsonld))
 
+    # ------------------------------------------------------------ figures and charts
+    def _series(self) -> list:
+        data = self._memo.get("series")
+        if data is None:
+            data = self._memo["series"] = charts.series_data(self.chrono.observations,
+                                                             getattr(self.chrono, "series", None))
+            self._conflicting = {id(o) for sd in data for p in sd.periods for v in p.values
+                                 if v.conflict for o in v.sources}
+        return data
+
+    def _source_cell(self, key: str, lang: str) -> NS:
+        src = self.source_by_key.get(key) or {"title": key}
+        label = src.get("publisher") or src["title"]
+        return NS(label=label, title=src["title"], published=src.get("published"),
+                  lang=self._source_lang(key, {"title": label}, lang) if key in self.source_by_key
+                  else lang_of(label, lang),
+                  url=self._source_ref(key, lang) if key in self.source_page_of else None)
+
+    def _figures(self, slug: str, lang: str) -> list[NS]:
+        """The observations an event page shows: series, period, figure, source, note."""
+        obs = self.obs_by_event.get(slug)
+        if not obs:
+            return []
+        series = {sd.key: sd for sd in self._series()}
+        charts_url = self.router.url("charts/", lang)
+        out = []
+        for o in obs:
+            sd = series[o["series"]]
+            p = o["period"]
+            out.append(NS(series=sd.title[lang], url=charts_url + "#" + sd.anchor,
+                          period=charts.period_label(p["start"], p["end"], lang),
+                          value=charts.format_value(o["value"], sd.unit, lang, o.get("qualifier") or ""),
+                          more=(o.get("qualifier") or "") in (">", ">="),
+                          conflict=id(o) in self._conflicting, note=o.get("note"),
+                          note_lang=lang_of(o.get("note"), lang), source=self._source_cell(o["source"], lang)))
+        return out
+
+    def render_charts(self, lang: str) -> str:
+        items = []
+        for sd in self._series():
+            rows = []
+            for row in charts.table_rows(sd, lang):
+                ev = self.slug_index.get(row["event"]) if row["event"] else None
+                rows.append(NS(row, source=self._source_cell(row["source"], lang),
+                               event=self.link(ev, lang) if ev is not None else None,
+                               note_lang=lang_of(row["note"], lang)))
+            items.append(NS(id=sd.anchor, title=sd.title[lang], description=sd.description,
+                            description_lang=lang_of(sd.description, lang),
+                            unit=charts.unit_label(sd.unit, lang), svg=Markup(charts.chart_svg(sd, lang)),
+                            rows=rows, count=len(sd.observations)))
+        return self._page("charts.html", self._ctx(lang, "charts/", series=items))
+
+    # ------------------------------------------------------------ the search index
+    def render_search_meta(self, lang: str) -> str:
+        r = self.router
+        years = []
+        for chunk in self.search_chunks:
+            first = self.events[chunk[0]]["date"]["start"][:4] if len(chunk) else "0"
+            last = self.events[chunk[-1]]["date"]["start"][:4] if len(chunk) else "0"
+            years.append((int(first), int(last)))
+        return search.manifest(
+            events_url=r.url("events/", lang), total=len(self.events),
+            chunk_urls=[(r.base_path + f"search/{lang}-{k}.json", r.base_path + f"search/text-{k}.json")
+                        for k in range(len(self.search_chunks))],
+            chunk_years=years, chunk_counts=[len(c) for c in self.search_chunks],
+            categories=[(c, category_label(c, lang), r.url(category_rel(c), lang)) for c in self.cat_order],
+            tags=self.tag_order, years=[[y, len(self.by_year[y])] for y in sorted(self.by_year)])
+
+    def render_search_docs(self, lang: str, k: int) -> str:
+        records = []
+        cat_index, tag_index = self.cat_index, self.tag_index
+        for i in self.search_chunks[k]:
+            e = self.events[i]
+            title, _, text_lang = localized(e, lang)
+            records.append([segment_url(e["slug"]), title,
+                            text_lang if text_lang.split("-")[0] != lang else "",
+                            date_display(e["date"], lang), e["date"]["start"], cat_index[e["category"]],
+                            [tag_index[(t["kind"], t["name"])] for t in e["tags"]]])
+        return search.docs_chunk(records)
+
+    def render_search_text(self, k: int) -> str:
+        return search.text_chunk([search.event_text(self.events[i]) for i in self.search_chunks[k]])
+
     def render_categories(self, lang: str) -> str:
         r = self.router
-        order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
+        order = self.cat_order
         cats = [NS(slug=c, label=category_label(c, lang), count=len(self.by_cat[c]),
                    url=r.url(category_rel(c), lang)) for c in order]
         return self._page("categories.html", self._ctx(lang, "categories/", categories=cats))
@@ -511,7 +650,7 @@ class Site:
         r = self.router
         kinds = defaultdict(list)
         for (kind, name), idx in sorted(self.by_tag.items()):
-            kinds[kind].append(NS(name=name, count=len(idx),
+            kinds[kind].append(NS(name=name, count=len(idx), lang=lang_of(name, lang),
                                   url=r.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang)))
         order = [k for k in TAG_KINDS if k in kinds] + sorted(k for k in kinds if k not in TAG_KINDS)
         groups = [NS(kind=k, label=tag_kind_label(k, lang), tags=kinds[k]) for k in order]
@@ -521,6 +660,7 @@ class Site:
         items = []
         for s, a, b in self.source_pages[page - 1]:
             items.append(NS(s, id="src-" + markup.slugify(s["key"]) if a == 0 else None,
+                            lang=self._source_lang(s["key"], s, lang),
                             url=markup.safe_url(s.get("url")), continued=a > 0,
                             events=[self.link(i, lang) for i in self.cites.get(s["key"], ())[a:b]]))
         return self._page("sources.html", self._ctx(
@@ -578,6 +718,11 @@ class Site:
 
 def _compact(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def segment_url(slug: str) -> str:
+    """An event's folder name as it appears in its URL (percent-encoded)."""
+    return quote(segment(slug))
 
 
 def _url_of(path: str) -> str:

@@ -47,6 +47,19 @@ UI: dict[str, dict[str, str]] = {
                       "Every entry cites its sources; dates are only as precise as the sources "
                       "allow (a month, part of a month, a quarter).",
         "generated": "Built with timeline.", "body": "Details",
+        "charts": "Charts", "charts_intro": "Every figure the sources give, series by series, "
+        "with its source. Bars marked with an upward chevron are lower bounds (\u201cmore than\u201d); "
+        "dashed bars marked \u2260 are figures on which sources disagree.",
+        "no_charts": "This chronology has no figures yet.", "figures": "Figures",
+        "period": "Period", "value": "Figure", "source": "Source", "note": "Note",
+        "conflict": "sources disagree", "more_than": "lower bound (more than)",
+        "chart_table": "The figures of this chart", "series_list": "Series",
+        "filter": "Filter and search", "search": "Search", "search_hint": "titles and text, in English or Chinese",
+        "all_categories": "All categories", "all_tags": "All tags", "clear": "Clear",
+        "filter_status": "{shown} of {total} events", "filter_none": "No events match these filters.",
+        "filter_loading": "Loading\u2026", "filter_error": "The search index could not be loaded.",
+        "show_more": "Show more", "year": "Year", "on_this_page": "On this page",
+        "values_in": "in", "event_link": "Event",
     },
     "zh": {
         "site_title": "大事记", "skip": "跳到正文", "chronology": "大事记", "years": "年份",
@@ -62,6 +75,17 @@ UI: dict[str, dict[str, str]] = {
         "about_text": "本大事记由一个带日期、有出处的事件数据库生成。每一条都注明来源；"
                       "日期只精确到来源允许的程度（某月、某月上中下旬、某季度）。",
         "generated": "由 timeline 生成。", "body": "详情",
+        "charts": "图表", "charts_intro": "各来源给出的全部数字，按序列排列，并注明出处。"
+        "带向上箭头的柱为下限（\u201c超过\u201d）；标有\u2260的虚线柱表示各来源数字不一。",
+        "no_charts": "本大事记尚无数字。", "figures": "数字", "period": "时期", "value": "数值",
+        "source": "来源", "note": "说明", "conflict": "来源不一", "more_than": "下限（超过）",
+        "chart_table": "本图的数字", "series_list": "序列",
+        "filter": "筛选与搜索", "search": "搜索", "search_hint": "标题和正文，中英文均可",
+        "all_categories": "全部类别", "all_tags": "全部标签", "clear": "清除",
+        "filter_status": "显示 {shown} / {total} 条事件", "filter_none": "没有符合条件的事件。",
+        "filter_loading": "加载中\u2026", "filter_error": "无法加载搜索索引。",
+        "show_more": "显示更多", "year": "年份", "on_this_page": "本页内容",
+        "values_in": "单位", "event_link": "事件",
     },
 }
 
@@ -82,6 +106,21 @@ def month_label(start: str, end: str, lang: str) -> str:
     if y1 == y2:
         return f"{MONTHS_EN[m1 - 1]} – {MONTHS_EN[m2 - 1]} {y1}"
     return f"{MONTHS_EN[m1 - 1]} {y1} – {MONTHS_EN[m2 - 1]} {y2}"
+
+
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@functools.lru_cache(maxsize=65536)
+def lang_of(text: str | None, page_lang: str) -> str | None:
+    """The lang attribute a short text needs on a page in `page_lang`: "zh" for Chinese
+    on an English page, "en" for Latin-only text on a Chinese page, else None."""
+    if not text:
+        return None
+    if page_lang == "zh":
+        return "en" if _LATIN.search(text) and not _CJK.search(text) else None
+    return "zh" if _CJK.search(text) else None
 
 
 def category_label(slug: str, lang: str) -> str:

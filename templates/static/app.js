@@ -1,0 +1,337 @@
+/* timeline: filter and search in the browser, with no server and no framework.
+ *
+ * Progressive enhancement: without JavaScript the form stays hidden and every event is
+ * reached through the index, the year, category and tag pages. With it, the form
+ * (#filters) filters by category, tag and year and searches titles and bodies in Chinese
+ * and English as you type. The state lives in the URL (?q=&cat=&tag=&year=), so a
+ * filtered view can be shared and bookmarked, and the back button walks through it.
+ *
+ * The index (see timeline/search.py) is fetched lazily, on the first action: a small
+ * manifest, then only the chunks needed (a year filter loads that year's chunks only;
+ * the text chunks only once there is something to search for).
+ * When every event of the page is already on it (#timeline[data-complete]), matching
+ * events are shown and the others hidden in place; otherwise results are drawn into
+ * #results, grouped by month, a hundred at a time.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("filters");
+  if (!form || !window.fetch || !window.history || !history.pushState) return;
+
+  var WORD = /[\p{L}\p{N}\p{M}]+(?:[.'\u2019%+\-][\p{L}\p{N}\p{M}]+)*/gu;
+  var PAGE = 100;
+  var docLang = (document.documentElement.lang || "en").slice(0, 2);
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+
+  var q = form.elements.q, cat = form.elements.cat, tag = form.elements.tag, year = form.elements.year;
+  var statusEl = document.getElementById("filter-status");
+  var results = document.getElementById("results");
+  var timeline = document.getElementById("timeline");
+  var complete = !!(timeline && timeline.hasAttribute("data-complete"));
+  var scopeYear = form.getAttribute("data-scope-year") || "";
+  var t = function (name) { return form.getAttribute("data-t-" + name) || ""; };
+
+  var meta = null, metaPromise = null;
+  var docs = [], texts = [], pending = {};
+  var limit = PAGE, typing = 0, generation = 0;
+
+  function normalise(text) {
+    return (text || "").normalize("NFKC").toLowerCase().match(WORD) || [];
+  }
+
+  // ------------------------------------------------------------ state and URL
+  function readForm() {
+    return { q: q.value.trim(), cat: cat.value, tag: tag.value, year: year.value };
+  }
+
+  function readURL() {
+    var p = new URLSearchParams(location.search);
+    var y = p.get("year");
+    return { q: p.get("q") || "", cat: p.get("cat") || "", tag: p.get("tag") || "",
+      year: y === null ? scopeYear : (y === "all" ? "" : y) };
+  }
+
+  function setSelect(sel, value) {
+    sel.value = value;
+    if (sel.value !== value) sel.value = "";  // an unknown value: ignore it
+  }
+
+  function writeForm(s) {
+    q.value = s.q;
+    setSelect(cat, s.cat);
+    setSelect(tag, s.tag);
+    setSelect(year, s.year);
+  }
+
+  function toURL(s) {
+    var p = new URLSearchParams();
+    if (s.q) p.set("q", s.q);
+    if (s.cat) p.set("cat", s.cat);
+    if (s.tag) p.set("tag", s.tag);
+    if (s.year !== scopeYear) p.set("year", s.year || "all");
+    var query = p.toString();
+    return location.pathname + (query ? "?" + query : "");
+  }
+
+  function isScope(s) {
+    return !s.q && !s.cat && !s.tag && s.year === scopeYear;
+  }
+
+  // ------------------------------------------------------------ the index
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.json();
+    });
+  }
+
+  function loadMeta() {
+    if (!metaPromise) {
+      metaPromise = fetchJSON(form.getAttribute("data-index")).then(function (m) {
+        meta = m;
+        m.catIndex = {};
+        m.cats.forEach(function (c, i) { m.catIndex[c[0]] = i; });
+        m.tagIndex = {};
+        m.tags.forEach(function (tg, i) { m.tagIndex[tg[0] + ":" + tg[1]] = i; });
+        return m;
+      });
+    }
+    return metaPromise;
+  }
+
+  function load(kind, k) {
+    var key = kind + k, store = kind === "docs" ? docs : texts;
+    if (store[k] || pending[key]) return;
+    pending[key] = fetchJSON(meta.chunks[k][kind]).then(function (data) {
+      store[k] = data;
+      delete pending[key];
+      schedule();
+    }, function (err) {
+      delete pending[key];
+      showStatus(t("error"));
+      if (window.console) console.warn(err);
+    });
+  }
+
+  function neededChunks(s) {
+    var out = [];
+    meta.chunks.forEach(function (c, k) {
+      var y = +s.year;
+      if (!s.year || (c.y0 <= y && y <= c.y1)) out.push(k);
+    });
+    return out;
+  }
+
+  // ------------------------------------------------------------ matching
+  function matcher(s) {
+    var terms = normalise(s.q);
+    var ci = s.cat ? meta.catIndex[s.cat] : null;
+    var ti = s.tag ? meta.tagIndex[s.tag] : null;
+    if ((s.cat && ci === undefined) || (s.tag && ti === undefined)) return function () { return false; };
+    return function (rec, text) {
+      if (ci !== null && rec[5] !== ci) return false;
+      if (ti !== null && rec[6].indexOf(ti) < 0) return false;
+      if (s.year && rec[4].slice(0, 4) !== s.year) return false;
+      for (var i = 0; i < terms.length; i++) if (text.indexOf(terms[i]) < 0) return false;
+      return true;
+    };
+  }
+
+  // ------------------------------------------------------------ showing
+  function showStatus(text) {
+    statusEl.textContent = text;
+  }
+
+  function count(shown, total, loading) {
+    var text = shown === 0 && !loading ? t("none") :
+      t("status").replace("{shown}", shown.toLocaleString(docLang)).replace("{total}", total.toLocaleString(docLang));
+    return loading ? text + " " + t("loading") : text;
+  }
+
+  function restore() {
+    results.hidden = true;
+    results.textContent = "";
+    if (timeline) {
+      timeline.hidden = false;
+      var hidden = timeline.querySelectorAll("[hidden]");
+      for (var i = 0; i < hidden.length; i++) hidden[i].hidden = false;
+    }
+    showStatus("");
+  }
+
+  function applyInPlace(s, match) {
+    var byId = {};
+    docs.forEach(function (chunk, k) {
+      if (!chunk) return;
+      chunk.forEach(function (rec, i) { byId[rec[0]] = [rec, texts[k] ? texts[k][i] : ""]; });
+    });
+    var cards = timeline.querySelectorAll("article[data-e]"), shown = 0;
+    for (var i = 0; i < cards.length; i++) {
+      var hit = byId[cards[i].getAttribute("data-e")];
+      var ok = !!hit && match(hit[0], hit[1]);
+      cards[i].hidden = !ok;
+      if (ok) shown++;
+    }
+    var groups = timeline.querySelectorAll(".month, .year");
+    for (var g = 0; g < groups.length; g++) {
+      groups[g].hidden = !groups[g].querySelector("article[data-e]:not([hidden])");
+    }
+    results.hidden = true;
+    timeline.hidden = false;
+    return [shown, cards.length];
+  }
+
+  function monthLabel(start) {
+    var y = start.slice(0, 4), m = +start.slice(5, 7);
+    return docLang === "zh" ? y + "年" + m + "月" : MONTHS[m - 1] + " " + y;
+  }
+
+  function el(name, attrs, text) {
+    var node = document.createElement(name);
+    for (var a in attrs) if (attrs[a] !== null && attrs[a] !== undefined) node.setAttribute(a, attrs[a]);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function card(rec) {
+    var c = meta.cats[rec[5]] || ["other", "", "#"];
+    var art = el("article", { "class": "event cat-" + c[0], lang: rec[2] || null });
+    var p = el("p", { "class": "meta" });
+    p.appendChild(el("time", { datetime: rec[4] }, rec[3]));
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(el("a", { "class": "cat", href: c[2], lang: rec[2] ? document.documentElement.lang : null }, c[1]));
+    art.appendChild(p);
+    var h = el("h3");
+    h.appendChild(el("a", { href: meta.events + rec[0] + "/" }, rec[1]));
+    art.appendChild(h);
+    return art;
+  }
+
+  function applyResults(s, match, loading) {
+    var hits = [];
+    var need = neededChunks(s);
+    for (var n = 0; n < need.length; n++) {
+      var k = need[n], chunk = docs[k];
+      if (!chunk) continue;
+      for (var i = 0; i < chunk.length; i++) {
+        if (match(chunk[i], texts[k] ? texts[k][i] : "")) hits.push(chunk[i]);
+      }
+    }
+    if (timeline) timeline.hidden = true;
+    var frag = document.createDocumentFragment(), section = null, month = null;
+    hits.slice(0, limit).forEach(function (rec) {
+      var m = rec[4].slice(0, 7);
+      if (m !== month) {
+        month = m;
+        section = el("section", { "class": "month" });
+        section.appendChild(el("h2", {}, monthLabel(rec[4])));
+        frag.appendChild(section);
+      }
+      section.appendChild(card(rec));
+    });
+    if (hits.length > limit) {
+      var more = el("button", { type: "button", "class": "more" }, t("more"));
+      more.addEventListener("click", function () {
+        limit += PAGE;
+        render();
+        var cards = results.querySelectorAll("article h3 a");
+        if (cards[limit - PAGE]) cards[limit - PAGE].focus();
+      });
+      frag.appendChild(more);
+    }
+    results.textContent = "";
+    results.appendChild(frag);
+    results.hidden = false;
+    var total = 0;
+    need.forEach(function (k) { total += meta.chunks[k].n; });
+    return [hits.length, s.year ? countYear(s.year, total) : meta.total];
+  }
+
+  function countYear(y, fallback) {
+    var years = meta.years || [];
+    for (var i = 0; i < years.length; i++) if (String(years[i][0]) === y) return years[i][1];
+    return fallback;
+  }
+
+  var queued = false;
+  function schedule() {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(function () { queued = false; render(); });
+  }
+
+  function render() {
+    var s = readForm();
+    if (isScope(s)) { restore(); return; }
+    if (!meta) {
+      var gen = ++generation;
+      showStatus(t("loading"));
+      loadMeta().then(function () { if (gen === generation) render(); },
+        function () { showStatus(t("error")); });
+      return;
+    }
+    var need = neededChunks(s), loading = false;
+    need.forEach(function (k) {
+      if (!docs[k]) { load("docs", k); loading = true; }
+      if (s.q && !texts[k]) { load("text", k); loading = true; }
+    });
+    var match = matcher(s);
+    // the page holds every event of its scope: all of them on the home page, one year's on a year page
+    var inPlace = complete && (!scopeYear || s.year === scopeYear);
+    var r = inPlace ? applyInPlace(s, match) : applyResults(s, match, loading);
+    showStatus(count(r[0], r[1], loading));
+    form.setAttribute("aria-busy", loading ? "true" : "false");
+  }
+
+  // ------------------------------------------------------------ events
+  function changed(push) {
+    var s = readForm();
+    limit = PAGE;
+    var url = toURL(s);
+    if (url !== location.pathname + location.search) {
+      history[push ? "pushState" : "replaceState"]({ timeline: s }, "", url);
+    }
+    render();
+  }
+
+  q.addEventListener("input", function () {
+    var now = Date.now();
+    changed(now - typing > 1500);  // the first key of a burst makes a history entry
+    typing = now;
+  });
+  q.addEventListener("blur", function () { typing = 0; });
+  [cat, tag, year].forEach(function (sel) {
+    sel.addEventListener("change", function () { typing = 0; changed(true); });
+  });
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); typing = 0; changed(false); });
+  form.addEventListener("reset", function (ev) {
+    ev.preventDefault();
+    writeForm({ q: "", cat: "", tag: "", year: scopeYear });
+    typing = 0;
+    changed(true);
+    q.focus();
+  });
+  // warm the index as soon as the reader reaches for the form
+  ["focusin", "pointerenter"].forEach(function (name) {
+    form.addEventListener(name, function () { loadMeta().catch(function () {}); }, { once: true });
+  });
+  window.addEventListener("popstate", function () {
+    writeForm(readURL());
+    limit = PAGE;
+    render();
+  });
+  document.addEventListener("keydown", function (ev) {
+    var target = ev.target, tagName = target && target.tagName;
+    if (ev.key === "/" && !ev.ctrlKey && !ev.metaKey && !ev.altKey &&
+        tagName !== "INPUT" && tagName !== "SELECT" && tagName !== "TEXTAREA" && !target.isContentEditable) {
+      ev.preventDefault();
+      q.focus();
+    }
+  });
+
+  form.hidden = false;
+  writeForm(readURL());
+  if (!isScope(readForm())) render();
+})();

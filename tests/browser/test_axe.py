@@ -1,0 +1,45 @@
+"""axe-core (installed from npm, see tests/browser/package.json) run in Chromium on the
+built shipped chronology: no serious or critical accessibility violations, in light and
+dark, English and Chinese."""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import quote
+
+import pytest
+
+from timeline.templating import segment
+
+
+def run_axe(page, axe_path) -> list[dict]:
+    page.add_script_tag(path=str(axe_path))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+    }""")
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def pages(chrono) -> dict[str, str]:
+    events = chrono.events
+    with_figures = Counter(o["event"] for o in chrono.observations if o.get("event")).most_common(1)[0][0]
+    tag = events[0]["tags"][0]
+    from timeline.markup import slugify
+    return {"index": "", "event": f"events/{quote(segment(with_figures))}/",
+            "tag": f"tags/{tag['kind']}/{quote(slugify(tag['name']))}/", "charts": "charts/",
+            "zh-index": "zh/", "zh-event": f"zh/events/{quote(segment(with_figures))}/", "zh-charts": "zh/charts/",
+            "filtered": "?q=kling&cat=" + events[-1]["category"]}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["index", "event", "tag", "charts", "zh-index", "zh-event", "zh-charts", "filtered"])
+def test_no_serious_violations(make_context, server, shipped_chrono, axe_path, name, scheme):
+    page = make_context(color_scheme=scheme).new_page()
+    response = page.goto(server + pages(shipped_chrono)[name])
+    assert response and response.ok
+    if "?" in page.url:
+        page.wait_for_function("() => document.getElementById('filter-status').textContent.trim() !== ''")
+    bad = run_axe(page, axe_path)
+    assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)

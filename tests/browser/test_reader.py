@@ -1,0 +1,337 @@
+"""A reader in Chromium on the built shipped chronology: the index, filters, search in
+Chinese and English, shareable filter URLs and the back button, the keyboard, a phone's
+width, JavaScript off, the charts, both languages. Screenshots go to tests/artifacts/.
+
+Every test also checks (fixture `guard`) that no request left 127.0.0.1 and that the
+page logged no console error.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import quote
+
+import pytest
+
+from timeline import search
+from timeline.templating import segment
+
+EXPECT_TIMEOUT = 5000
+
+
+def seg(slug: str) -> str:
+    return quote(segment(slug))
+
+
+def visible_events(page) -> set[str]:
+    return set(page.eval_on_selector_all(
+        "#timeline article[data-e], #results article",
+        """els => els.filter(e => e.offsetParent !== null && !e.closest('[hidden]'))
+                   .map(e => e.getAttribute('data-e') ||
+                             e.querySelector('h3 a').getAttribute('href').split('/').slice(-2)[0])"""))
+
+
+def wait_status(page) -> None:
+    page.wait_for_function(
+        """() => { const s = document.getElementById('filter-status');
+                   const f = document.getElementById('filters');
+                   return s && s.textContent.trim() !== '' && f.getAttribute('aria-busy') === 'false'; }""",
+        timeout=EXPECT_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def events(shipped_chrono):
+    return shipped_chrono.events
+
+
+@pytest.fixture(scope="module")
+def a_category(events):
+    """A category with more than one event and fewer than all."""
+    counts = Counter(e["category"] for e in events)
+    return next(c for c, n in counts.most_common() if 1 < n < len(events))
+
+
+@pytest.fixture(scope="module")
+def chinese_term(events):
+    """A Chinese word from one event's Chinese title that no other event's text contains."""
+    texts = {e["slug"]: search.event_text(e) for e in events}
+    for e in events:
+        zh = e["title"] if (e.get("lang") or "").startswith("zh") else \
+            ((e.get("translations") or {}).get("zh") or {}).get("title")
+        if not zh:
+            continue
+        for n in (4, 3, 5, 6):
+            for i in range(len(zh) - n + 1):
+                term = zh[i:i + n]
+                if not all("\u4e00" <= ch <= "\u9fff" for ch in term):
+                    continue
+                found = [s for s, t in texts.items() if term in t]
+                if found == [e["slug"]]:
+                    return term, e["slug"]
+    pytest.fail("no Chinese term names exactly one event")
+
+
+# ---------------------------------------------------------------- the index
+
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_index_shows_every_event(page, server, events, prefix):
+    page.goto(server + prefix)
+    assert visible_events(page) == {seg(e["slug"]) for e in events}
+    assert page.locator("html").get_attribute("lang") == ("zh-Hans" if prefix else "en")
+
+
+def test_filter_by_category_shows_exactly_its_events(page, server, events, a_category):
+    page.goto(server)
+    page.select_option("#f-cat", a_category)
+    wait_status(page)
+    want = {seg(e["slug"]) for e in events if e["category"] == a_category}
+    assert visible_events(page) == want
+    assert f"cat={a_category}" in page.url
+    assert str(len(want)) in page.inner_text("#filter-status")
+
+
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_chinese_search_finds_its_event(page, server, chinese_term, prefix):
+    term, slug = chinese_term
+    page.goto(server + prefix)
+    page.click("#f-q")
+    page.keyboard.type(term, delay=30)
+    wait_status(page)
+    assert visible_events(page) == {seg(slug)}
+
+
+def test_english_search_is_case_insensitive_and_covers_bodies(page, server, events):
+    # a word that is in some bodies but in no title
+    bodies = [e for e in events if "revenue" in (e.get("body") or "").lower()]
+    assert bodies
+    page.goto(server)
+    page.fill("#f-q", "REVENUE")
+    wait_status(page)
+    got = visible_events(page)
+    assert {seg(e["slug"]) for e in bodies} <= got
+    want = {seg(e["slug"]) for e in events if "revenue" in search.event_text(e)}
+    assert got == want
+
+
+def test_shared_filter_url_restores_the_filter(page, server, events, a_category, chinese_term):
+    term, slug = chinese_term
+    page.goto(server + "?" + f"cat={a_category}")
+    wait_status(page)
+    assert page.input_value("#f-cat") == a_category
+    assert visible_events(page) == {seg(e["slug"]) for e in events if e["category"] == a_category}
+    page.goto(server + "zh/?q=" + quote(term))
+    wait_status(page)
+    assert page.input_value("#f-q") == term
+    assert visible_events(page) == {seg(slug)}
+
+
+def test_back_button_walks_through_filters(page, server, events, a_category):
+    everything = {seg(e["slug"]) for e in events}
+    year = events[0]["date"]["start"][:4]
+    page.goto(server)
+    page.select_option("#f-cat", a_category)
+    wait_status(page)
+    page.select_option("#f-year", year)
+    wait_status(page)
+    both = {seg(e["slug"]) for e in events if e["category"] == a_category
+            and e["date"]["start"].startswith(year)}
+    assert visible_events(page) == both
+    page.go_back()
+    wait_status(page)
+    assert page.input_value("#f-year") == ""
+    assert visible_events(page) == {seg(e["slug"]) for e in events if e["category"] == a_category}
+    page.go_back()
+    page.wait_for_function("() => document.getElementById('f-cat').value === ''")
+    assert visible_events(page) == everything
+    page.go_forward()
+    wait_status(page)
+    assert page.input_value("#f-cat") == a_category
+
+
+def test_results_for_another_year_on_a_year_page(page, server, events):
+    years = sorted({e["date"]["start"][:4] for e in events})
+    assert len(years) > 1
+    page.goto(server + f"years/{years[0]}/")
+    page.select_option("#f-year", years[-1])
+    wait_status(page)
+    assert visible_events(page) == {seg(e["slug"]) for e in events if e["date"]["start"].startswith(years[-1])}
+    assert f"year={years[-1]}" in page.url
+    page.go_back()
+    page.wait_for_function("() => document.getElementById('results').hidden")
+    assert visible_events(page) == {seg(e["slug"]) for e in events if e["date"]["start"].startswith(years[0])}
+
+
+def test_clear_button_restores_everything(page, server, events, a_category):
+    page.goto(server + f"?cat={a_category}&q=kling")
+    wait_status(page)
+    page.click("#filters button[type=reset]")
+    page.wait_for_function("() => document.getElementById('filter-status').textContent === ''")
+    assert visible_events(page) == {seg(e["slug"]) for e in events}
+    assert "?" not in page.url
+
+
+# ---------------------------------------------------------------- keyboard
+
+def test_keyboard_reaches_skip_link_filters_and_search(page, server):
+    page.goto(server)
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.className")
+    assert "skip" in first
+    assert page.evaluate("getComputedStyle(document.activeElement).top") == "0px"  # it shows
+    reached, outlines = [], {}
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        el_id = page.evaluate("document.activeElement.id")
+        if el_id:
+            reached.append(el_id)
+            outlines[el_id] = page.evaluate(
+                "(s => s.outlineStyle + ' ' + s.outlineWidth)(getComputedStyle(document.activeElement))")
+        if el_id == "f-year":
+            break
+    assert ["f-q", "f-cat", "f-tag", "f-year"] == [i for i in reached if i.startswith("f-")]
+    for el_id, outline in outlines.items():
+        assert not outline.startswith("none") and not outline.endswith(" 0px"), (el_id, outline)
+    # type, choose with the keyboard alone
+    page.focus("#f-q")
+    page.keyboard.type("kling")
+    wait_status(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "f-cat"
+    page.keyboard.press("ArrowDown")
+    wait_status(page)
+    assert "cat=" in page.url
+
+
+def test_skip_link_moves_to_main(page, server):
+    page.goto(server + "charts/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")
+    inside = page.evaluate("!!document.activeElement.closest('main')")
+    assert inside
+
+
+def test_slash_focuses_search(page, server):
+    page.goto(server)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "f-q"
+
+
+# ---------------------------------------------------------------- phone width, no JavaScript
+
+@pytest.mark.parametrize("path", ["", "zh/", "charts/", "zh/charts/", "sources/", "tags/", "EVENT", "zh/EVENT",
+                                  "?q=kling"])
+def test_nothing_scrolls_sideways_at_375px(make_context, server, events, path):
+    ctx = make_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True,
+                       has_touch=True)
+    page = ctx.new_page()
+    longest = max(events, key=lambda e: len(e["title"]) + len(e.get("body") or ""))
+    page.goto(server + path.replace("EVENT", f"events/{seg(longest['slug'])}/"))
+    if "q=" in path:
+        wait_status(page)
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 375, f"{path or 'index'} is {wide}px wide"
+    overflow = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(el => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.right > 376 && !el.closest('.table-wrap, .scroll-x');
+    }).slice(0, 5).map(el => el.tagName + '.' + el.className)""")
+    assert not overflow, overflow
+
+
+def test_every_event_is_reachable_without_javascript(make_context, server, events, a_category):
+    ctx = make_context(java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto(server)
+    assert page.locator("#filters").is_hidden()
+    assert visible_events(page) == {seg(e["slug"]) for e in events}
+    page.click(f"nav.site-nav a[href$='categories/']")
+    page.click(f"a.cat-{a_category}")
+    got = set(page.eval_on_selector_all("article[data-e]", "els => els.map(e => e.getAttribute('data-e'))"))
+    assert got == {seg(e["slug"]) for e in events if e["category"] == a_category}
+    page.goto(server + "tags/")
+    assert page.locator("main a").count() > 5
+
+
+# ---------------------------------------------------------------- charts and figures
+
+def test_charts_page_draws_every_series_with_table_and_text(page, server, shipped_chrono):
+    page.goto(server)
+    page.click("nav.site-nav a[href$='charts/']")
+    series = {o["series"] for o in shipped_chrono.observations}
+    charts = page.locator("section.chart")
+    assert charts.count() == len(series)
+    svgs = page.locator("section.chart svg[role=img]")
+    assert svgs.count() == len(series)
+    for i in range(svgs.count()):
+        svg = svgs.nth(i)
+        labelled = svg.get_attribute("aria-labelledby").split()
+        assert len(labelled) == 2
+        for ref in labelled:
+            assert page.evaluate("id => document.getElementById(id).textContent", ref).strip()
+    rows = page.locator("section.chart table.figures tbody tr").count()
+    assert rows == len(shipped_chrono.observations)
+    assert page.locator("table.figures .conflict-badge").count() > 0
+    assert page.locator("table.figures .more-badge").count() == sum(
+        1 for o in shipped_chrono.observations if o.get("qualifier") in (">", ">="))
+    assert page.locator("svg .conflict-mark").count() > 0 and page.locator("svg .more-mark").count() > 0
+    # no script on the page: the charts are drawn at build time
+    assert page.locator("script[src]").count() == 0
+
+
+def test_event_page_shows_its_observations(page, server, shipped_chrono):
+    by_event = Counter(o["event"] for o in shipped_chrono.observations if o.get("event"))
+    slug, n = by_event.most_common(1)[0]
+    page.goto(server + f"events/{seg(slug)}/")
+    assert page.locator(".event-figures tbody tr").count() == n
+    page.click(".event-figures tbody tr:first-child th a")
+    assert "/charts/#s-" in page.url
+
+
+# ---------------------------------------------------------------- two languages
+
+@pytest.mark.parametrize("path", ["", "events/EVENT/", "charts/", "categories/", "tags/", "sources/", "about/",
+                                  "years/YEAR/"])
+def test_language_switch_on_every_kind_of_page(page, server, events, path):
+    e = events[len(events) // 2]
+    path = path.replace("EVENT", seg(e["slug"])).replace("YEAR", e["date"]["start"][:4])
+    page.goto(server + path)
+    assert page.locator("html").get_attribute("lang") == "en"
+    switch = page.locator(".lang-switch a[hreflang='zh-Hans']")
+    switch.click()
+    assert page.url == server + "zh/" + path
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    page.click(".lang-switch a[hreflang='en']")
+    assert page.url == server + path
+
+
+def test_chinese_pages_show_chinese_dates_and_titles(page, server, events):
+    e = next(e for e in events if (e.get("translations") or {}).get("zh") or e.get("lang", "").startswith("zh"))
+    page.goto(server + f"zh/events/{seg(e['slug'])}/")
+    zh_title = e["title"] if e.get("lang", "").startswith("zh") else e["translations"]["zh"]["title"]
+    assert page.inner_text("h1") == zh_title
+    assert page.inner_text(".event-page .meta time") == e["date"]["display"]["zh"]
+
+
+# ---------------------------------------------------------------- screenshots
+
+def test_screenshots(make_context, server, shipped_chrono, artifacts):
+    """Index wide and narrow, light and dark; an event page (the one with most figures);
+    the Chinese index; charts; a filtered index. Look at them after a change."""
+    slug = Counter(o["event"] for o in shipped_chrono.observations if o.get("event")).most_common(1)[0][0]
+    e = next(e for e in shipped_chrono.events if e["slug"] == slug)
+    shots = [("index-wide-light", "", 1280, "light"), ("index-wide-dark", "", 1280, "dark"),
+             ("index-narrow-light", "", 375, "light"), ("index-narrow-dark", "", 375, "dark"),
+             ("event-wide", f"events/{seg(e['slug'])}/", 1280, "light"),
+             ("event-narrow-dark", f"zh/events/{seg(e['slug'])}/", 375, "dark"),
+             ("zh-index-wide", "zh/", 1280, "light"), ("zh-index-narrow", "zh/", 375, "light"),
+             ("charts-wide", "charts/", 1280, "light"), ("charts-narrow-dark", "zh/charts/", 375, "dark"),
+             ("filtered-wide", "?q=%E5%8F%AF%E7%81%B5&cat=model-release", 1280, "light")]
+    for name, path, width, scheme in shots:
+        ctx = make_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        page = ctx.new_page()
+        page.goto(server + path)
+        if "?" in path:
+            wait_status(page)
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=name.startswith("event"))
+        assert (artifacts / f"{name}.png").stat().st_size > 1000
