@@ -353,7 +353,8 @@ def build_cmd(ctx: typer.Context,
     from timeline.build import ProgressBar, build_site
     chrono = store.load_chronology(engine_for(ctx))
     report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
-                        langs=tuple(lang) if lang else None, progress=ProgressBar())
+                        langs=tuple(lang) if lang else None, progress=ProgressBar(),
+                        options=site_options(ctx))
     typer.echo(report.summary())
 
 
@@ -373,7 +374,8 @@ def serve_cmd(ctx: typer.Context,
     url = ctx.obj.db_url
 
     def rebuild():
-        return build_site(store.load_chronology(db.connect(url)), output, base_url=base_url)
+        return build_site(store.load_chronology(db.connect(url)), output, base_url=base_url,
+                          options=site_options(ctx))
     typer.echo(rebuild().summary())
     path = database_path(url)
     serving.serve(output, port=port, base_path=urlsplit(base_url).path or "/", rebuild=rebuild,
@@ -412,12 +414,23 @@ def publish_cmd(
         result = pub.rollback(target, dry_run=dry_run)
     else:
         chrono = store.load_chronology(engine_for(ctx))
-        result = pub.publish(chrono, target, dry_run=dry_run, templates_dir=settings.templates_dir)
+        result = pub.publish(chrono, target, dry_run=dry_run, templates_dir=settings.templates_dir,
+                             options=site_options(ctx))
     for line in result.plan.lines() if dry_run else []:
         typer.echo(line)
     typer.echo(result.summary())
     if not dry_run:
         pub.remember(settings.db_url, result.settings)
+
+
+def site_options(ctx: typer.Context):
+    """The site's title and description: timeline.toml's [site] over the defaults."""
+    from timeline.build import SiteOptions
+    from timeline.config import site_settings
+    defaults = SiteOptions()
+    given = site_settings(ctx.obj.db_url)
+    return SiteOptions(title={**defaults.title, **given.get("title", {})},
+                       description={**defaults.description, **given.get("description", {})})
 
 
 def _body(body: str | None, body_file: Path | None) -> str | None:

@@ -4,8 +4,15 @@ Read once by the CLI and passed on explicitly; no module reads the environment a
 """
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from timeline.errors import ValidationError
+
+SETTINGS_FILE = "timeline.toml"
+SITE_KEYS = {"title": ("title", "en"), "title_zh": ("title", "zh"),
+             "description": ("description", "en"), "description_zh": ("description", "zh")}
 
 DEFAULT_DB = "events.db"
 DB_ENV = "TIMELINE_DB"
@@ -47,3 +54,38 @@ class Settings:
     @classmethod
     def resolve(cls, db: str | None = None) -> "Settings":
         return cls(db_url=database_url(db))
+
+
+def site_settings(url: str) -> dict[str, dict[str, str]]:
+    """The [site] table of timeline.toml beside the database, e.g.
+
+        [site]
+        title = "Kling: a sourced chronology"
+        title_zh = "可灵大事记"
+        description = "…"
+        description_zh = "…"
+
+    as {"title": {"en": …, "zh": …}, "description": {…}}; empty when there is none.
+    """
+    path = project_dir(url) / SETTINGS_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValidationError(f"{path}: cannot read it ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValidationError(f"{path}: invalid TOML: {e}") from None
+    site = data.get("site", {})
+    if not isinstance(site, dict):
+        raise ValidationError(f"{path}: [site] must be a table")
+    out: dict[str, dict[str, str]] = {}
+    for key, value in site.items():
+        if key not in SITE_KEYS:
+            raise ValidationError(f"{path}: unknown key '{key}' in [site]; use "
+                                  f"{', '.join(SITE_KEYS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(f"{path}: [site] {key} must be non-empty text")
+        field, lang = SITE_KEYS[key]
+        out.setdefault(field, {})[lang] = value.strip()
+    return out

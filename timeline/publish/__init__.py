@@ -215,7 +215,7 @@ def publish_site(site_dir: Path, settings: PublishSettings, *, dry_run: bool = F
 
 
 def publish(chrono: object, settings: PublishSettings, *, dry_run: bool = False,
-            templates_dir: Path | None = None) -> PublishResult:
+            templates_dir: Path | None = None, options: object | None = None) -> PublishResult:
     """Build `chrono` with the target's base URL into a temporary folder, check it, deploy it."""
     from timeline.build import build_site
 
@@ -223,7 +223,8 @@ def publish(chrono: object, settings: PublishSettings, *, dry_run: bool = False,
     base_url = base_url_for(settings, target)
     with tempfile.TemporaryDirectory(prefix="timeline-publish-") as tmp:
         site_dir = Path(tmp) / "site"
-        build_site(chrono, site_dir, base_url=base_url, templates_dir=templates_dir)
+        build_site(chrono, site_dir, base_url=base_url, templates_dir=templates_dir,
+                   options=options)
         return publish_site(site_dir, settings.merged(base_url=base_url), dry_run=dry_run, target=target)
 
 
