@@ -107,6 +107,8 @@ def test_edit_bad_input_changes_nothing(cli):
         assert result.exit_code == 1
         assert result.stderr.startswith("Error: ")
     assert cli("show", slug, "--json").stdout == before
+    nothing = cli("edit", slug)
+    assert nothing.exit_code == 1 and nothing.stderr.startswith("Error: nothing to change")
     missing = cli("edit", "no-such-event", "--title", "x")
     assert missing.exit_code == 1
     assert "no event with slug 'no-such-event'" in missing.stderr
@@ -169,7 +171,8 @@ def test_check_reports_events_without_sources(cli):
 def test_unreachable_database_is_one_line_error(runner, tmp_path):
     result = runner.invoke(app, ["--db", str(tmp_path / "missing" / "x.db"), "list"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: cannot open the database")
+    assert result.stderr.startswith(f"Error: cannot open the database {tmp_path}/missing/x.db")
+    assert f"(the folder {tmp_path / 'missing'} does not exist)" in result.stderr
     bad_url = runner.invoke(app, ["--db", "postgresql+psycopg://u@127.0.0.1:1/x", "list"])
     assert bad_url.exit_code == 1
     assert bad_url.stderr.startswith("Error: cannot open the database")

@@ -134,6 +134,9 @@ def edit(ctx: typer.Context, slug: str, date: DateOpt = None, title: TitleOpt = 
                "tags": tag, "sources": source, "slug": new_slug, "lang": lang}
     if date is not None or base is not None:
         changes["date"] = {"text": date, "base": base}
+    if all(value is None for value in changes.values()):
+        raise ValidationError("nothing to change; give the fields to replace, e.g. "
+                              f"timeline edit {slug} --title '…'")
     result = store.edit_from_options(engine_for(ctx), slug, changes, force=force)
     typer.echo(result)
 

@@ -88,7 +88,12 @@ def connect_reporting(url: str) -> tuple[Engine, int]:
             was = migrations.migrate(conn)
     except exc.DBAPIError as e:
         engine.dispose()
-        raise DatabaseError(f"cannot open the database {_safe(url)}: {_first_line(e)}") from None
+        hint = ""
+        path = config.database_path(url)
+        if path is not None and not path.parent.is_dir():
+            hint = f" (the folder {path.parent} does not exist)"
+        raise DatabaseError(f"cannot open the database {describe_url(url)}: "
+                            f"{_first_line(e)}{hint}") from None
     except TimelineError as e:
         engine.dispose()
         raise type(e)(f"{_safe(url)}: {e}") from None
