@@ -43,6 +43,8 @@ data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/dates.py
+	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/build.py 1000 10000
 
 clean:
 	rm -rf site .pytest_cache
