@@ -21,6 +21,8 @@ new site is complete. Unchanged files keep their inode and mtime, so nothing is 
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import json
 import marshal
@@ -46,7 +48,7 @@ PAGE_SIZE = 200          # events on one list page: keeps every HTML page far be
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
-FORMAT = b"timeline-site-4"  # bump when the page keys' meaning changes
+FORMAT = b"timeline-site-5"  # bump when the page keys' meaning changes
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -131,7 +133,6 @@ class Site:
         self._templates: dict[str, object] = {}
         self._links: dict[tuple[int, str], NS] = {}
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
-        self.cards: dict[tuple[int, str], str] = {}
         self._index()
 
     # ------------------------------------------------------------ indexes
@@ -197,9 +198,11 @@ class Site:
             for t in e["tags"]:
                 self.by_tag[(t["kind"], t["name"])].append(i)
         # one digest per event: its data, and the links it shows that depend on others
+        # (a cited source's page and language: the event's page and card show both)
         page_of, tag_slug = self.source_page_of, self.tag_slug
+        src_lang = {s["key"]: s.get("language") for s in self.sources}
         self.ekeys: list[bytes] = [
-            hashlib.blake2b(marshal.dumps((e, [page_of.get(k) for k in keys],
+            hashlib.blake2b(marshal.dumps((e, [(page_of.get(k), src_lang.get(k)) for k in keys],
                                            [tag_slug[(t["kind"], t["name"])] for t in e["tags"]],
                                            self.obs_by_event.get(e["slug"])), 2),
                             digest_size=16).digest()
@@ -280,11 +283,26 @@ class Site:
         return tag
 
     def card(self, i: int, lang: str) -> Markup:
-        html = self.cards.get((i, lang))
-        if html is None:
-            html = self._card_tpl.render(e=self.view(i, lang), t=UI[lang], lang=lang, lang_tag=LANG_TAGS[lang])
-            self.cards[(i, lang)] = html
+        """An event's card, rendered once per build and kept (as UTF-8, once) in the fragment
+        cache, keyed by the event's digest and, through the cache's context, by the
+        templates and options, so a later build reuses it too."""
+        data = self.fragments.cached(b"card-" + lang.encode(), self.ekeys[i])
+        if data is not None:
+            return Markup(str(data, "utf-8"))
+        html = self._card_tpl.render(e=self.view(i, lang), t=UI[lang], lang=lang, lang_tag=LANG_TAGS[lang])
+        self.fragments.put(b"card-" + lang.encode(), self.ekeys[i], html)
         return Markup(html)
+
+    def has_card(self, i: int, lang: str) -> bool:
+        return self.fragments.cached(b"card-" + lang.encode(), self.ekeys[i]) is not None
+
+    def add_card(self, i: int, lang: str, html: str) -> None:
+        self.fragments.put(b"card-" + lang.encode(), self.ekeys[i], html)
+
+    def forget(self) -> None:
+        """Drop the per-event views (a worker renders each event page once)."""
+        self._views.clear()
+        self._links.clear()
 
     @property
     def _card_tpl(self):
@@ -312,11 +330,14 @@ class Site:
         self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
         facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
         # event pages first, both languages of an event side by side (they share a body)
+        # (the path route() gives, without building a Route for each of them)
+        heads = [(lang, r.prefix[lang] + "events/", _digest(fp, lang.encode(), b"event")) for lang in self.langs]
+        ekeys = self.ekeys
         for i in range(n):
-            nb = [self.ekeys[j] for j in (i - 1, i + 1) if 0 <= j < n]
-            for lang in self.langs:
-                pages.append(Page(r.route(event_rel(self.events[i]['slug']), lang).path,
-                                  _digest(fp, lang.encode(), b"event", self.ekeys[i], b"|", *nb),
+            nb = b"".join(ekeys[j] for j in (i - 1, i + 1) if 0 <= j < n)
+            seg = segment(self.events[i]["slug"])
+            for lang, prefix, head in heads:
+                pages.append(Page(f"{prefix}{seg}/index.html", _digest(head, ekeys[i], b"|", nb),
                                   "event", (lang, i)))
         for lang in self.langs:
             L = lang.encode()
@@ -684,10 +705,10 @@ class Site:
     def render_jsonfeed(self, lang: str, idx: tuple[int, ...]) -> str:
         return feeds.json_feed(self, lang, list(idx))
 
-    def render_ics(self) -> str:
+    def render_ics(self) -> bytes:
         return feeds.icalendar(self, self.fragments)
 
-    def render_export(self) -> str:
+    def render_export(self) -> bytes:
         """The object `timeline export --format json` prints, written compactly (the indented
         form goes through json's pure-Python encoder, 10x slower), one event at a time so
         that unchanged events come from the fragment cache."""
@@ -698,10 +719,10 @@ class Site:
             if key == "events":
                 items = [self.fragments.get(b"json", k, lambda e=e: _compact(e))
                          for k, e in zip(self.ekeys, self.events)]
-                parts.append('"events":[' + ",".join(items) + "]")
+                parts.append(b'"events":[' + b",".join(items) + b"]")
             else:
-                parts.append(_compact(key) + ":" + _compact(value))
-        return "{" + ",".join(parts) + "}\n"
+                parts.append((_compact(key) + ":" + _compact(value)).encode("utf-8"))
+        return b"{" + b",".join(parts) + b"}\n"
 
     def render_robots(self) -> str:
         lines = ["User-agent: *", "Allow: /"]
@@ -720,6 +741,7 @@ def _compact(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def segment_url(slug: str) -> str:
     """An event's folder name as it appears in its URL (percent-encoded)."""
     return quote(segment(slug))
@@ -737,6 +759,18 @@ def build_site(chrono, out_dir: Path, *, base_url: str = "/", templates_dir: Pat
                ) -> BuildReport:
     """Render `chrono` into `out_dir`, writing only what changed, atomically."""
 
+    # The chronology is a few hundred thousand long-lived dicts and strings: keep the
+    # cyclic collector from walking them again and again while the build allocates.
+    gc.collect(1)
+    gc.freeze()
+    try:
+        return _build(chrono, out_dir, base_url=base_url, templates_dir=templates_dir, langs=langs,
+                      options=options, jobs=jobs, progress=progress)
+    finally:
+        gc.unfreeze()
+
+
+def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, progress) -> BuildReport:
     started = time.perf_counter()
     out_dir = Path(out_dir)
     langs = tuple(dict.fromkeys(langs or LANGS))
@@ -757,6 +791,8 @@ def build_site(chrono, out_dir: Path, *, base_url: str = "/", templates_dir: Pat
     site.fragments = output.Fragments(output.cache_file(out_dir), fp)
     planned = time.perf_counter()
     report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress)
+    for lang in langs:
+        site.fragments.keep(b"card-" + lang.encode(), site.ekeys)
     site.fragments.save()
     report.seconds = time.perf_counter() - started
     report.phases["plan"] = planned - started

@@ -7,6 +7,7 @@ transaction begins (BEGIN IMMEDIATE), so concurrent `timeline add` processes que
 instead of failing with "database is locked".
 """
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -211,10 +212,23 @@ def _event_dicts(s: Session, stmt) -> list[dict]:
     """Assemble contract dicts with one query per related table (O(n), no N+1).
 
     Plain rows through the connection, not ORM objects: at 100,000 events the
-    identity map and instrumentation cost more than the queries.
+    identity map and instrumentation cost more than the queries. The cyclic collector is
+    paused meanwhile: the result is acyclic, and its passes over the growing heap cost a
+    quarter of the time.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _event_dicts_nogc(s, stmt)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _event_dicts_nogc(s: Session, stmt) -> list[dict]:
     conn = s.connection()
     rows = conn.execute(stmt).all()
+    dates: dict[StoredDate, dict] = {}  # many events share a date: one dict for each
     if not rows:
         return []
     ids = select(stmt.subquery().c.id)
@@ -222,15 +236,15 @@ def _event_dicts(s: Session, stmt) -> list[dict]:
     for event_id, kind, name in conn.execute(
             select(EVENT_TAG.c.event_id, TAG.c.kind, TAG.c.name)
             .join(TAG, TAG.c.id == EVENT_TAG.c.tag_id).where(EVENT_TAG.c.event_id.in_(ids))
-            .order_by(EVENT_TAG.c.event_id, EVENT_TAG.c.position)):
+            .order_by(EVENT_TAG.c.event_id, EVENT_TAG.c.position)).all():
         tags[event_id].append((kind, name))
-    sources = {r.id: r for r in conn.execute(select(SOURCE))}
+    sources = {r.id: r for r in conn.execute(select(SOURCE)).all()}
     cites: dict[int, list] = defaultdict(list)
     shared: dict[tuple, dict] = {}  # one dict per (source, locator), not per citation
     for event_id, source_id, locator in conn.execute(
             select(CITATION.c.event_id, CITATION.c.source_id, CITATION.c.locator)
             .where(CITATION.c.event_id.in_(ids))
-            .order_by(CITATION.c.event_id, CITATION.c.position)):
+            .order_by(CITATION.c.event_id, CITATION.c.position)).all():
         key = (source_id, locator)
         if key not in shared:
             shared[key] = records.citation_dict(sources[key[0]], locator)
@@ -238,10 +252,30 @@ def _event_dicts(s: Session, stmt) -> list[dict]:
     trans: dict[int, dict] = defaultdict(dict)
     for event_id, lang, title, body in conn.execute(
             select(TRANSLATION.c.event_id, TRANSLATION.c.lang, TRANSLATION.c.title,
-                   TRANSLATION.c.body).where(TRANSLATION.c.event_id.in_(ids))):
+                   TRANSLATION.c.body).where(TRANSLATION.c.event_id.in_(ids))).all():
         trans[event_id][lang] = (title, body)
-    return [records.event_dict(r, _stored_date(r), tags[r.id], cites[r.id], trans[r.id])
-            for r in rows]
+    return [records.event_dict(r, _described(_stored_date(r), dates), tags[r.id], cites[r.id],
+                               trans[r.id]) for r in rows]
+
+
+class _Described:
+    """A StoredDate described once per batch: events on the same date share its dict (as
+    they share a citation's), which at 100,000 events saves a tenth of the memory."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: dict):
+        self.d = d
+
+    def to_dict(self) -> dict:
+        return self.d
+
+
+def _described(sd: StoredDate, seen: dict) -> _Described:
+    d = seen.get(sd)
+    if d is None:
+        d = seen[sd] = sd.to_dict()
+    return _Described(d)
 
 
 def _stored_date(r: Event) -> StoredDate:

@@ -136,16 +136,23 @@ def fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def icalendar(site: "Site", fragments=None) -> str:
+def icalendar(site: "Site", fragments=None) -> str | bytes:
+    """The calendar; as bytes when built from `fragments` (a build.Fragments cache)."""
     r = site.router
     title = site.options.title["en"]
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//timeline//timeline {timeline.__version__}//EN",
             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{ics_text(title)}"]
     lang = site.langs[0]
-    out = ["".join(fold(line) + "\r\n" for line in head)]
-    for e, key in zip(site.events, site.ekeys):
-        make = functools.partial(_vevent, e, r, lang)
-        out.append(fragments.get(b"ics", key, make) if fragments is not None else make())
+    first = "".join(fold(line) + "\r\n" for line in head)
+    if fragments is not None:
+        out = [first.encode("utf-8")]
+        for e, key in zip(site.events, site.ekeys):
+            out.append(fragments.get(b"ics", key, functools.partial(_vevent, e, r, lang)))
+        out.append(b"END:VCALENDAR\r\n")
+        return b"".join(out)
+    out = [first]
+    for e in site.events:
+        out.append(_vevent(e, r, lang))
     out.append("END:VCALENDAR\r\n")
     return "".join(out)
 
