@@ -148,3 +148,12 @@ def test_check_lists_conflicting_observations(cli):
     result = cli("check")
     assert result.exit_code == 1
     assert "kling-revenue 2025-04-01/2025-04-30: sources differ" in result.stdout
+
+
+def test_new_sources_get_distinct_keys(cli, tmp_path):
+    path = _bad(tmp_path, "two.yaml", "events:\n"
+                "  - {slug: a, title: A, category: other, date: 2025, sources: [{title: 'Report!'}]}\n"
+                "  - {slug: b, title: B, category: other, date: 2025, sources: [{title: 'Report?'}]}\n")
+    assert cli("import", path).exit_code == 0
+    keys = [s["key"] for s in json.loads(cli("export").stdout)["sources"]]
+    assert keys == ["report", "report-2"]

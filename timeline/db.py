@@ -322,15 +322,19 @@ def find_duplicate(s: Session, data: EventIn, exclude_slug: str | None = None) -
 
 
 def free_slug(s: Session, wanted: str) -> str:
-    """`wanted`, or `wanted-2`, `wanted-3`, … whichever is not taken yet."""
-    taken = set(s.execute(select(Event.slug).where(
-        or_(Event.slug == wanted, Event.slug.startswith(wanted + "-", autoescape=True))))
-        .scalars())
-    slug, n = wanted, 1
-    while slug in taken:
+    """`wanted`, or `wanted-2`, `wanted-3`, … whichever no event has yet."""
+    return _free_name(s, Event.slug, wanted)
+
+
+def _free_name(s: Session, column, wanted: str) -> str:
+    """`wanted`, or the first of `wanted-2`, `wanted-3`, … not yet in `column`."""
+    taken = set(s.execute(select(column).where(
+        or_(column == wanted, column.startswith(wanted + "-", autoescape=True)))).scalars())
+    name, n = wanted, 1
+    while name in taken:
         n += 1
-        slug = f"{wanted}-{n}"
-    return slug
+        name = f"{wanted}-{n}"
+    return name
 
 
 class Writer:
@@ -443,21 +447,11 @@ class Writer:
         found = self.s.execute(stmt.order_by(Source.id).limit(1)).scalars().first()
         if found is not None:
             return found
-        key = self._free_source_key(records.make_source_key(ref))
+        key = _free_name(self.s, Source.key, records.make_source_key(ref))
         return self.save_source(SourceIn(key=key, title=ref.title or ref.url or key,
                                          publisher=ref.publisher, author=ref.author,
                                          url=ref.url, published=ref.published,
                                          language=ref.language))
-
-    def _free_source_key(self, wanted: str) -> str:
-        taken = set(self.c.execute(select(Source.key).where(or_(
-            Source.key == wanted, Source.key.startswith(wanted + "-", autoescape=True))))
-            .scalars())
-        key, n = wanted, 1
-        while key in taken:
-            n += 1
-            key = f"{wanted}-{n}"
-        return key
 
     # ---- observations and series
     def save_observation(self, data: ObservationIn, slug_ids: dict[str, int]) -> None:
