@@ -119,21 +119,24 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+def _cli_for(runner: CliRunner, db: str):
+    """Run `timeline --db DB ARGS...`; returns the Result."""
+    def run(*args, input=None):
+        return runner.invoke(app, ["--db", db, *map(str, args)], input=input)
+    run.db = db
+    return run
+
+
 @pytest.fixture
 def cli(runner, db_url):
-    """Run `timeline --db <this test's database> ARGS...`; returns the Result."""
-    def run(*args, input=None):
-        return runner.invoke(app, ["--db", db_url, *map(str, args)], input=input)
-    run.db = db_url
-    return run
+    """The CLI on this test's database (SQLite, then PostgreSQL)."""
+    return _cli_for(runner, db_url)
 
 
 @pytest.fixture
 def cli_sqlite(runner, sqlite_db):
-    def run(*args, input=None):
-        return runner.invoke(app, ["--db", sqlite_db, *map(str, args)], input=input)
-    run.db = sqlite_db
-    return run
+    """The CLI on this test's SQLite file only."""
+    return _cli_for(runner, sqlite_db)
 
 
 def wait_until(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:

@@ -185,7 +185,7 @@ class _DryRun(Exception):
 def _at(where: Where, fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
+    except InputFormatError:
+        raise  # already names its file and line
     except TimelineError as e:
-        if str(e).startswith(where.path):
-            raise
         raise where.error(str(e)) from None
