@@ -369,21 +369,17 @@ def serve_cmd(ctx: typer.Context,
               base_url: Annotated[str, typer.Option("--base-url", help="Build for this URL; "
                                   "served under its path.")] = "/") -> None:
     """Build the site, serve it on 127.0.0.1 and rebuild it when the database changes."""
-    import time
     from urllib.parse import urlsplit
     from timeline import serve as serving
     from timeline.build import build_site
-    from timeline.config import database_path
     url = ctx.obj.db_url
 
     def rebuild():
         return build_site(store.load_chronology(db.connect(url)), output, base_url=base_url,
                           options=site_options(ctx))
     typer.echo(rebuild().summary())
-    path = database_path(url)
     serving.serve(output, port=port, base_path=urlsplit(base_url).path or "/", rebuild=rebuild,
-                  fingerprint=(lambda: serving.file_fingerprint(path)) if path
-                  else (lambda: int(time.time() // 10)), log=typer.echo)
+                  fingerprint=serving.database_fingerprint(url), log=typer.echo)
 
 
 @app.command("publish")

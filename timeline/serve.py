@@ -95,6 +95,17 @@ def file_fingerprint(path: Path) -> tuple:
     return tuple(out)
 
 
+def database_fingerprint(url: str) -> Callable[[], object]:
+    """What to poll for changes: a SQLite file's size and time, else a 10-second tick
+    (a server database cannot be watched from here, so it is rebuilt that often)."""
+    from timeline.config import database_path
+    path = database_path(url)
+    if path is not None:
+        return lambda: file_fingerprint(path)
+    import time
+    return lambda: int(time.time() // 10)
+
+
 def watch(fingerprint: Callable[[], object], rebuild: Callable[[], object],
           stop: threading.Event, interval: float = 1.0, log=print) -> None:
     """Call rebuild() whenever fingerprint() changes, until stop is set."""
