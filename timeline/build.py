@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
+from jinja2 import TemplateError
 from markupsafe import Markup
 
 import timeline
-from timeline import charts, feeds, markup, output, search
+from timeline import charts, feeds, fragments, markup, output, search, templating
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
@@ -48,14 +49,11 @@ PAGE_SIZE = 200          # events on one list page: keeps every HTML page far be
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
-FORMAT = b"timeline-site-5"  # bump when the page keys' meaning changes
+FORMAT = b"timeline-site-6"  # bump when the page keys' meaning changes
 
 
 def _digest(*parts: bytes) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(p)
-    return h.digest()
+    return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
 
 def _b(value) -> bytes:
@@ -126,13 +124,15 @@ class Site:
         self.options, self.static_files = options, static_files
         self.events: list[dict] = chrono.events
         self.fp = fingerprint
-        self.fragments = output.Fragments(None, b"")
+        self.fragments = fragments.FragmentStore(None, b"")
         self._views: dict[tuple[int, str], dict] = {}
         self._base: dict[str, dict] = {}
+        self._card_ctx: dict[str, dict] = {}
         self._memo: dict[tuple, object] = {}
         self._templates: dict[str, object] = {}
         self._links: dict[tuple[int, str], NS] = {}
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
+        self._last_summary: tuple[str | None, str] = (None, "")
         self._index()
 
     # ------------------------------------------------------------ indexes
@@ -207,6 +207,15 @@ class Site:
                                            self.obs_by_event.get(e["slug"])), 2),
                             digest_size=16).digest()
             for e, keys in zip(events, self.event_source_keys)]
+        # what a link to an event shows (Site.link: slug, titles, date): pages that only
+        # link to an event (its neighbours, the sources pages) change with this, not its body
+        self.lkeys: list[bytes] = [
+            hashlib.blake2b(marshal.dumps((e["slug"], e["title"], e.get("lang"), e["date"].get("display"),
+                                           e["date"].get("edtf"), e["date"]["start"],
+                                           [(k, (t or {}).get("title")) for k, t in
+                                            sorted((e.get("translations") or {}).items())]), 2),
+                            digest_size=16).digest()
+            for e in events]
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
                                _b(sorted({o["source"]: self.source_page_of.get(o["source"])
                                           for o in self.chrono.observations}.items())))
@@ -232,7 +241,7 @@ class Site:
             "slug": e["slug"], "seg": segment_url(e["slug"]), "url": r.url(event_rel(e['slug']), lang),
             "title": title,
             "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
-            "summary": markup.summary(body), "body_md": body, "date": date_display(d, lang),
+            "summary": self._summary(body), "body_md": body, "date": date_display(d, lang),
             "start": d["start"], "end": d["end"], "precision": d.get("precision"),
             "category": e["category"], "category_label": self._category(e["category"], lang)[0],
             "category_url": self._category(e["category"], lang)[1],
@@ -241,6 +250,12 @@ class Site:
         })
         self._views[(i, lang)] = v
         return v
+
+    def _summary(self, body: str) -> str:
+        """markup.summary, once for the two languages of an event that show the same body."""
+        if self._last_summary[0] != body:
+            self._last_summary = (body, markup.summary(body))
+        return self._last_summary[1]
 
     def link(self, i: int, lang: str) -> NS:
         """What a link to an event shows (sources page, previous/next): cheaper than view()."""
@@ -283,30 +298,35 @@ class Site:
         return tag
 
     def card(self, i: int, lang: str) -> Markup:
-        """An event's card, rendered once per build and kept (as UTF-8, once) in the fragment
-        cache, keyed by the event's digest and, through the cache's context, by the
-        templates and options, so a later build reuses it too."""
-        data = self.fragments.cached(b"card-" + lang.encode(), self.ekeys[i])
+        """An event's card, rendered once and kept in the fragment store, keyed by the
+        event's digest and, through the store's context, by the templates and options,
+        so list pages and later builds reuse it."""
+        kind = b"card-" + lang.encode()
+        data = self.fragments.cached(kind, self.ekeys[i])
         if data is not None:
             return Markup(str(data, "utf-8"))
-        html = self._card_tpl.render(e=self.view(i, lang), t=UI[lang], lang=lang, lang_tag=LANG_TAGS[lang])
-        self.fragments.put(b"card-" + lang.encode(), self.ekeys[i], html)
+        try:
+            html = self.render_card(i, lang)
+        except TemplateError as e:
+            raise _template_error(e, f"rendering the card of {self.events[i]['slug']}") from None
+        self.fragments.put(kind, self.ekeys[i], html)
         return Markup(html)
 
-    def has_card(self, i: int, lang: str) -> bool:
-        return self.fragments.cached(b"card-" + lang.encode(), self.ekeys[i]) is not None
+    def render_card(self, i: int, lang: str) -> str:
+        card = self._card_ctx.get(lang)
+        if card is None:
+            card = self._card_ctx[lang] = {**self.env.globals, "t": NS(UI[lang]), "lang": lang,
+                                           "lang_tag": LANG_TAGS[lang]}
+        return self._page("_event_card.html", {**card, "e": self.view(i, lang)})
 
-    def add_card(self, i: int, lang: str, html: str) -> None:
-        self.fragments.put(b"card-" + lang.encode(), self.ekeys[i], html)
+    def has_card(self, i: int, lang: str) -> bool:
+        return self.fragments.has(b"card-" + lang.encode(), self.ekeys[i])
 
     def forget(self) -> None:
-        """Drop the per-event views (a worker renders each event page once)."""
+        """Drop the per-event views (pages are rendered event by event: each view is used
+        by the event's page and card, then not again)."""
         self._views.clear()
         self._links.clear()
-
-    @property
-    def _card_tpl(self):
-        return self._template("_event_card.html")
 
     def _template(self, name: str):
         tpl = self._templates.get(name)
@@ -332,9 +352,9 @@ class Site:
         # event pages first, both languages of an event side by side (they share a body)
         # (the path route() gives, without building a Route for each of them)
         heads = [(lang, r.prefix[lang] + "events/", _digest(fp, lang.encode(), b"event")) for lang in self.langs]
-        ekeys = self.ekeys
+        ekeys, lkeys = self.ekeys, self.lkeys
         for i in range(n):
-            nb = b"".join(ekeys[j] for j in (i - 1, i + 1) if 0 <= j < n)
+            nb = b"".join(lkeys[j] for j in (i - 1, i + 1) if 0 <= j < n)
             seg = segment(self.events[i]["slug"])
             for lang, prefix, head in heads:
                 pages.append(Page(f"{prefix}{seg}/index.html", _digest(head, ekeys[i], b"|", nb),
@@ -375,7 +395,7 @@ class Site:
                               _digest(fp, L, b"tags", _b([(t, self.tag_slug[t], len(self.by_tag[t]))
                                                           for t in tags])), "tags", (lang,)))
             for p, chunk in enumerate(self.source_pages, 1):
-                cited = [self.ekeys[i] for s, a, b in chunk for i in self.cites.get(s["key"], ())[a:b]]
+                cited = [self.lkeys[i] for s, a, b in chunk for i in self.cites.get(s["key"], ())[a:b]]
                 pages.append(Page(r.route("sources/", lang, p).path,
                                   _digest(fp, L, b"sources", _b((p, len(self.source_pages))),
                                           _b(chunk), *cited), "sources", (lang, p)))
@@ -433,9 +453,12 @@ class Site:
         return []
 
     # ------------------------------------------------------------ render
-    def render(self, page: Page) -> bytes:
-        out = getattr(self, "render_" + page.kind)(*page.args)
-        return out if isinstance(out, bytes) else out.encode("utf-8")
+    def render(self, page: Page) -> bytes | list:
+        try:
+            out = getattr(self, "render_" + page.kind)(*page.args)
+        except TemplateError as e:  # a user's template: say which file and line, not a traceback
+            raise _template_error(e, f"writing {page.path}") from None
+        return out if isinstance(out, (bytes, list)) else out.encode("utf-8")
 
     def _ctx(self, lang: str, rel: str, page: int = 1, **more) -> dict:
         r = self.router
@@ -447,9 +470,10 @@ class Site:
                 ("json_feed", "feed.json"))})
             nav.update(static=r.base_path + "static/", calendar=r.base_path + "calendar.ics",
                        data=r.base_path + "events.json")
-            base = {"lang": lang, "lang_tag": LANG_TAGS[lang], "t": NS(UI[lang]), "nav": nav,
-                    "site": NS(title=self.options.title[lang], description=self.options.description[lang])}
-            base["chrome"] = NS({part: Markup(self.env.get_template(f"_{part}.html").render(base))
+            base = {**self.env.globals, "lang": lang, "lang_tag": LANG_TAGS[lang], "t": NS(UI[lang]),
+                    "nav": nav, "site": NS(title=self.options.title[lang],
+                                           description=self.options.description[lang])}
+            base["chrome"] = NS({part: Markup(self._page(f"_{part}.html", base))
                                  for part in ("head", "header", "footer")})
             self._base[lang] = base
         others = []
@@ -462,7 +486,9 @@ class Site:
         return {**base, "others": others, "canonical": r.absolute(url), "url": url, **more}
 
     def _page(self, template: str, ctx: dict) -> str:
-        return self._template(template).render(ctx)
+        """Template.render without its two copies of the context: `ctx` already holds the
+        environment's globals (see _ctx), so Jinja may use it as it is (shared=True)."""
+        return templating.render(self._template(template), ctx)
 
     def _groups(self, idx: list[int], lang: str) -> list[dict]:
         """Consecutive runs of events in the same month (or the same span of months)."""
@@ -705,24 +731,31 @@ class Site:
     def render_jsonfeed(self, lang: str, idx: tuple[int, ...]) -> str:
         return feeds.json_feed(self, lang, list(idx))
 
-    def render_ics(self) -> bytes:
+    def render_ics(self) -> list:
         return feeds.icalendar(self, self.fragments)
 
-    def render_export(self) -> bytes:
+    def render_export(self) -> list:
         """The object `timeline export --format json` prints, written compactly (the indented
         form goes through json's pure-Python encoder, 10x slower), one event at a time so
-        that unchanged events come from the fragment cache."""
+        that unchanged events come from the fragment store; as a list of parts, never
+        joined (at 100,000 events the file is over 100 MB)."""
         from timeline.export import export_object
         obj = export_object(self.chrono)
-        parts = []
-        for key, value in obj.items():
+        parts: list = [b"{"]
+        for n, (key, value) in enumerate(obj.items()):
+            if n:
+                parts.append(b",")
             if key == "events":
-                items = [self.fragments.get(b"json", k, lambda e=e: _compact(e))
-                         for k, e in zip(self.ekeys, self.events)]
-                parts.append(b'"events":[' + b",".join(items) + b"]")
+                parts.append(b'"events":[')
+                for j, (k, e) in enumerate(zip(self.ekeys, self.events)):
+                    if j:
+                        parts.append(b",")
+                    parts.append(self.fragments.get(b"json", k, lambda e=e: _compact(e)))
+                parts.append(b"]")
             else:
                 parts.append((_compact(key) + ":" + _compact(value)).encode("utf-8"))
-        return b"{" + b",".join(parts) + b"}\n"
+        parts.append(b"}\n")
+        return parts
 
     def render_robots(self) -> str:
         lines = ["User-agent: *", "Allow: /"]
@@ -735,6 +768,10 @@ class Site:
 
     def render_sitemap(self, name: str) -> str:
         return feeds.sitemap_files(self.sitemap_urls, self.router, SITEMAP_LIMIT)[name]()
+
+
+def _template_error(e: TemplateError, doing: str) -> BuildError:
+    return BuildError(f"{templating.error_location(e)}: {e.message or type(e).__name__} (while {doing})")
 
 
 def _compact(value) -> str:
@@ -787,15 +824,22 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
                      Path(templates_dir) if templates_dir else None)])
     site = Site(chrono, Router(base_url, tuple(langs)), env, langs=langs, options=options, fingerprint=fp,
                 static_files=static)
+    indexed = time.perf_counter()
     pages = site.plan()
-    site.fragments = output.Fragments(output.cache_file(out_dir), fp)
     planned = time.perf_counter()
-    report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress)
-    for lang in langs:
-        site.fragments.keep(b"card-" + lang.encode(), site.ekeys)
-    site.fragments.save()
+    with output.locked(out_dir) as out_dir:
+        site.fragments = fragments.open_store(out_dir, fp)
+        try:
+            report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress)
+        except BaseException:
+            site.fragments.abandon()
+            raise
+        saving = time.perf_counter()
+        site.fragments.save(keep={kind: site.ekeys for kind in
+                                  [b"card-" + lang.encode() for lang in langs] + [b"json", b"ics"]})
     report.seconds = time.perf_counter() - started
-    report.phases["plan"] = planned - started
+    report.phases.update(index=indexed - started, plan=planned - indexed,
+                         cache=report.seconds - (saving - started))
     return report
 
 

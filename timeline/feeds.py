@@ -136,8 +136,9 @@ def fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def icalendar(site: "Site", fragments=None) -> str | bytes:
-    """The calendar; as bytes when built from `fragments` (a build.Fragments cache)."""
+def icalendar(site: "Site", fragments=None) -> str | list:
+    """The calendar; as a list of bytes-like parts when built from `fragments` (the
+    build's FragmentStore)."""
     r = site.router
     title = site.options.title["en"]
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//timeline//timeline {timeline.__version__}//EN",
@@ -149,7 +150,7 @@ def icalendar(site: "Site", fragments=None) -> str | bytes:
         for e, key in zip(site.events, site.ekeys):
             out.append(fragments.get(b"ics", key, functools.partial(_vevent, e, r, lang)))
         out.append(b"END:VCALENDAR\r\n")
-        return b"".join(out)
+        return out
     out = [first]
     for e in site.events:
         out.append(_vevent(e, r, lang))

@@ -23,7 +23,7 @@ are carried over by hard link.
 
 from __future__ import annotations
 
-import array
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -32,7 +32,6 @@ import gc
 import hashlib
 import json
 import multiprocessing
-import marshal
 import os
 import shutil
 import sys
@@ -47,20 +46,15 @@ if TYPE_CHECKING:
     from timeline.build import BuildReport, Page, Site
 
 MANIFEST = ".timeline-manifest.json"
-PARALLEL_MIN = 400
-SERIAL_KINDS = ("ics", "export")  # pages: below this, forking workers costs more than it saves
+PARALLEL_MIN = 400  # pages: below this, forking workers costs more than it saves
+SERIAL_KINDS = ("ics", "export")  # joined from the fragment cache, which lives in the parent
+COST_ORDER = {k: n for n, k in enumerate(("search_text", "sources", "search_docs", "home", "listing"))}
 
 _STATE: dict = {}
 
 
 def spare_dir(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.timeline-spare"
-
-
-def cache_file(out_dir: Path) -> Path:
-    """Where the build keeps per-event fragments between builds (see build.Fragments)."""
-    out_dir = Path(os.path.abspath(out_dir))
-    return out_dir.parent / f".{out_dir.name}.timeline-cache"
 
 
 def read_manifest(tree: Path) -> dict[str, list[str]] | None:
@@ -108,12 +102,23 @@ def _check_target(out_dir: Path) -> None:
 
 # ---------------------------------------------------------------- file operations
 
-def _create(path: str, data: bytes) -> None:
-    """Write a new file; a file already there is replaced (never written through)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        _put(path, data)
+Data = "bytes | list"  # a page: its bytes, or a list of bytes-like parts (large pages)
+
+
+def _digest_of(data) -> str:
+    if isinstance(data, list):
+        h = hashlib.blake2b(digest_size=16)
+        for part in data:
+            h.update(part)
+        return h.hexdigest()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _write_new(path: str, data) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    if isinstance(data, list):
+        with open(fd, "wb", buffering=1 << 20) as f:
+            f.writelines(data)
         return
     try:
         os.write(fd, data)
@@ -121,7 +126,15 @@ def _create(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def _put(path: str, data: bytes | None, src: str | None = None) -> None:
+def _create(path: str, data) -> None:
+    """Write a new file; a file already there is replaced (never written through)."""
+    try:
+        _write_new(path, data)
+    except FileExistsError:
+        _put(path, data)
+
+
+def _put(path: str, data, src: str | None = None) -> None:
     """Replace `path` (never writing through a shared inode) with data or a link to src."""
     try:
         os.unlink(path)
@@ -132,11 +145,7 @@ def _put(path: str, data: bytes | None, src: str | None = None) -> None:
     if src is not None:
         os.link(src, path)
         return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    _write_new(path, data)
 
 
 def _try_link(target: str, src: str) -> bool:
@@ -188,7 +197,7 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
     for n in indices:
         page = pages[n]
         data = site.render(page)
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = _digest_of(data)
         old = live_man.get(page.path)
         _ensure_dir(staging, page.path, dirs)
         target = join(staging, page.path)
@@ -200,16 +209,21 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
         if twin is not None:  # first build: the spare is made here, in parallel
             _ensure_dir(twin, page.path, twin_dirs)
             os.link(target, join(twin, page.path))
-    if _STATE.get("worker"):
-        site.forget()
     return out
 
 
-def _cards_chunk(items: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+def _events_chunk(items: list[tuple[int, list[int], list[str]]]):
+    """Per event: its pages, then the cards list pages will need, from the same view (so
+    the event's view is built once). Returns (index, digest, written?) per page, and the
+    cards this process added to the fragment store (see FragmentStore.drain)."""
     site: Site = _STATE["site"]
-    out = [(i, lang, str(site.card(i, lang))) for i, lang in items]
-    site.forget()
-    return out
+    done = []
+    for i, numbers, card_langs in items:
+        done += _render_chunk(numbers)
+        for lang in card_langs:
+            site.card(i, lang)
+        site.forget()
+    return done, site.fragments.drain()
 
 
 # ---------------------------------------------------------------- swapping folders
@@ -268,19 +282,38 @@ def _clone(live: Path, spare: Path, files: dict[str, list[str]]) -> None:
 
 # ---------------------------------------------------------------- the build
 
-def write_site(site: "Site", pages: list["Page"], out_dir: Path, *, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> "BuildReport":
-    from timeline.build import BuildReport
-
+@contextlib.contextmanager
+def locked(out_dir: Path):
+    """Hold the build lock of `out_dir`: one build at a time writes a site, its spare and
+    its fragment store. Yields the folder's absolute path."""
     out_dir = Path(os.path.abspath(out_dir))
     _check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(out_dir.parent, os.O_RDONLY)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _write_locked(site, pages, out_dir, jobs, progress, BuildReport(out_dir))
+        yield out_dir
     finally:
         os.close(lock)
+
+
+def write_site(site: "Site", pages: list["Page"], out_dir: Path, *, jobs: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> "BuildReport":
+    """Bring `out_dir` up to date with `pages` (the caller holds locked(out_dir))."""
+    from timeline.build import BuildReport
+    out_dir = Path(os.path.abspath(out_dir))
+    first = not out_dir.exists()
+    try:
+        return _write_locked(site, pages, out_dir, jobs, progress, BuildReport(out_dir))
+    except BaseException:
+        if first and not out_dir.exists():  # a failed first build leaves nothing behind
+            for tree in (spare_dir(out_dir), _twin_dir(out_dir)):
+                shutil.rmtree(tree, ignore_errors=True)
+        raise
+
+
+def _twin_dir(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.timeline-twin"
 
 
 def _write_locked(site, pages, out_dir, jobs, progress, report):
@@ -289,6 +322,7 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
     live_exists = out_dir.is_dir()
     live_man = (read_manifest(out_dir) or {}) if live_exists else {}
     report.pages = len(pages)
+    t0 = time.perf_counter()
     keys = [p.key.hex() for p in pages]
     if live_exists and len(live_man) == len(pages) and all(
             live_man.get(p.path, ("",))[0] == k for p, k in zip(pages, keys)):
@@ -318,11 +352,12 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
         else:
             todo.append(n)
     dirs: set[str] = set()  # folders known to exist in the spare (filled as they are made)
+    report.phases["manifest"] = time.perf_counter() - t0
 
     # 1. render what changed: cards first (shared by list pages), then pages
     twin = None
     if not live_exists:
-        twin = out_dir.parent / f".{out_dir.name}.timeline-twin"
+        twin = _twin_dir(out_dir)
         shutil.rmtree(twin, ignore_errors=True)
         twin.mkdir()
     todo_paths = [pages[n].path for n in todo]
@@ -336,7 +371,7 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 4)
         parallel = workers > 1 and len(todo) >= PARALLEL_MIN
         t0 = time.perf_counter()
-        results = _render_all(site, pages, todo, workers if parallel else 1, progress)
+        results = _render_all(site, pages, todo, workers if parallel else 1, progress, report.phases)
         report.phases["render"] = time.perf_counter() - t0
     finally:
         _STATE.clear()
@@ -354,7 +389,7 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
         if not _try_link(os.path.join(staging, path), str(out_dir / path)):
             data = site.render(pages[by_path[path]])  # deleted by hand: write it again
             _put(os.path.join(staging, path), data)
-            new_man[path] = [new_man[path][0], hashlib.blake2b(data, digest_size=16).hexdigest()]
+            new_man[path] = [new_man[path][0], _digest_of(data)]
     for path in spare_man.keys() - new_man.keys():
         _remove(spare, path)
     report.removed = len(live_man.keys() - new_man.keys())
@@ -382,42 +417,68 @@ def _parents(path: str):
         d = os.path.dirname(d)
 
 
-def _render_all(site, pages, todo, workers, progress):
-    total = len(todo)
+def _render_all(site, pages, todo, workers, progress, phases):
+    """Render the pages of `todo` in three groups: event pages (with the event cards list
+    pages need), then the whole-site files built from per-event fragments (events.json,
+    calendar.ics: in this process, where the fragment cache lives), then every other page
+    (list pages, which join the cards). With workers > 1 the first and last groups run in
+    forked worker processes; the parent renders the fragment files while they work."""
+    total, out = len(todo), []
+
+    def advance(results):
+        out.extend(results)
+        if progress:
+            progress(len(out), total)
+
+    kinds = {n: pages[n].kind for n in todo}
+    serial = [n for n in todo if kinds[n] in SERIAL_KINDS]
+    rest = [n for n in todo if kinds[n] not in SERIAL_KINDS and kinds[n] != "event"]
+    by_event: dict[int, tuple[list[int], list[str]]] = {}
+    for n in todo:
+        if kinds[n] == "event":
+            by_event.setdefault(pages[n].args[1], ([], []))[0].append(n)
+    for i, lang in sorted({c for n in rest for c in site.cards_for(pages[n])}):
+        if not site.has_card(i, lang):
+            by_event.setdefault(i, ([], []))[1].append(lang)
+    items = [(i, numbers, langs) for i, (numbers, langs) in sorted(by_event.items())]
+
+    t0 = time.perf_counter()
     if workers <= 1:
-        out = []
-        for start in range(0, total, 200):
-            out += _render_chunk(todo[start:start + 200])
-            if progress:
-                progress(len(out), total)
-        return out
-    # pages built from per-event fragments render here, so the fragment cache sees them
-    serial = [n for n in todo if pages[n].kind in SERIAL_KINDS]
-    out = _render_chunk(serial) if serial else []
-    todo = [n for n in todo if pages[n].kind not in SERIAL_KINDS]
+        for start in range(0, len(items), 100):
+            done, _ = _events_chunk(items[start:start + 100])
+            advance(done)
+        advance(_render_chunk(serial))
+        phases["events"] = time.perf_counter() - t0
+        for start in range(0, len(rest), 100):
+            advance(_render_chunk(rest[start:start + 100]))
+        return sorted(out)
+
     ctx = multiprocessing.get_context("fork")
     # Forked workers share the parent's memory until they write to it; keep the collector
     # from walking (and so copying) every object the parent holds.
     gc.collect()
     gc.freeze()
-    # cards are shown on several list pages: render each once, in parallel, keep them here
-    need = sorted({(i, lang) for n in todo for i, lang in site.cards_for(pages[n])})
-    need = [(i, lang) for i, lang in need if not site.has_card(i, lang)]
-    if need:
+    site.fragments.flush()
+    try:
+        size = max(20, min(250, len(items) // (workers * 8) or 20))
         with ctx.Pool(workers, initializer=gc.disable) as pool:
-            for chunk in pool.imap(_cards_chunk, [need[i:i + 500] for i in range(0, len(need), 500)]):
-                for i, lang, html in chunk:
-                    site.add_card(i, lang, html)
-    size = max(50, min(500, total // (workers * 8) or 50))
-    _STATE["worker"] = True  # seen by the forked workers only
-    with ctx.Pool(workers, initializer=gc.disable) as pool:
-        for chunk in pool.imap_unordered(_render_chunk, [todo[i:i + size] for i in range(0, len(todo), size)]):
-            out += chunk
-            if progress:
-                progress(len(out), total)
-    gc.unfreeze()
-    out.sort()
-    return out
+            running = pool.imap_unordered(_events_chunk, [items[i:i + size] for i in range(0, len(items), size)])
+            advance(_render_chunk(serial))
+            for done, cards in running:
+                site.fragments.adopt(cards)
+                advance(done)
+        phases["events"] = time.perf_counter() - t0
+        if rest:
+            site.fragments.flush()
+            # the costliest kinds first, in small chunks, so that the workers finish together
+            rest.sort(key=lambda n: (COST_ORDER.get(kinds[n], len(COST_ORDER)), n))
+            size = max(4, min(50, len(rest) // (workers * 16) or 4))
+            with ctx.Pool(workers, initializer=gc.disable) as pool:
+                for done in pool.imap_unordered(_render_chunk, [rest[i:i + size] for i in range(0, len(rest), size)]):
+                    advance(done)
+    finally:
+        gc.unfreeze()
+    return sorted(out)
 
 
 def _remove(tree: Path, path: str) -> None:
@@ -451,142 +512,7 @@ def _carry_foreign(live: Path, spare: Path, live_man: dict) -> None:
             _put(str(target), None, entry.path) if not entry.is_symlink() else None
 
 
-# ---------------------------------------------------------------- caches and progress
-
-class _Packed:
-    """The stored fragments as read: per kind, the keys (16 bytes each) in one bytes, the
-    end offsets in an array, the values in one blob; a key's index is built on first use,
-    a value is a memoryview into the blob (no copy: at 100,000 events the pieces are
-    400 MB). Reading 60,000 pieces is three objects a kind."""
-
-    def __init__(self, kinds: dict):
-        self.kinds = kinds
-        self.index: dict[bytes, dict[bytes, int]] = {}
-        self.ends: dict[bytes, array.array] = {}
-        self.size = 0
-        self.views: dict[bytes, memoryview] = {}
-        for kind, (keys, ends, blob) in kinds.items():
-            self.views[kind] = memoryview(blob)
-            a = array.array("Q")
-            a.frombytes(ends)
-            if len(keys) != 16 * len(a) or (a and a[-1] != len(blob)):
-                raise ValueError("inconsistent cache")
-            self.ends[kind] = a
-            self.size += len(a)
-
-    def get(self, k: tuple[bytes, bytes]):
-        kind, key = k
-        idx = self.index.get(kind)
-        if idx is None:
-            packed = self.kinds.get(kind)
-            if packed is None:
-                return None
-            keys = packed[0]
-            idx = self.index[kind] = {keys[i:i + 16]: n for n, i in enumerate(range(0, len(keys), 16))}
-        n = idx.get(key)
-        if n is None:
-            return None
-        ends = self.ends[kind]
-        return self.views[kind][ends[n - 1] if n else 0:ends[n]]
-
-    def __len__(self) -> int:
-        return self.size
-
-    @staticmethod
-    def pack(items: dict[tuple[bytes, bytes], bytes]) -> dict:
-        kinds: dict[bytes, tuple[list, list]] = {}
-        for (kind, key), value in items.items():
-            if len(key) != 16:
-                raise ValueError("fragment keys are 16-byte digests")
-            ks, vs = kinds.setdefault(kind, ([], []))
-            ks.append(key)
-            vs.append(value)
-        out = {}
-        for kind, (ks, vs) in kinds.items():
-            ends = array.array("Q")
-            total = 0
-            for v in vs:
-                total += len(v)
-                ends.append(total)
-            out[kind] = (b"".join(ks), ends.tobytes(), b"".join(vs))
-        return out
-
-
-class Fragments:
-    """Per-event pieces of the whole-site files (events.json, calendar.ics) and the event
-    cards of list pages, kept between builds in a file beside the output folder, keyed by
-    the event's digest (16 bytes), so that a change to one event does not re-encode or
-    re-render the other 9,999. The file is marshal of a few large bytes objects per kind
-    (see _Packed), read only when a piece is first asked for (a build with nothing to
-    render never reads it); pages are joined from the pieces as bytes, never decoded.
-    Only ever a cache: a missing or unreadable file means everything is computed again."""
-
-    FORMAT = 4
-
-    def __init__(self, path: Path | None, context: bytes):
-        self.path, self.context = path, context
-        self._old: _Packed | dict | None = None if path is not None else {}
-        self.new: dict[tuple[bytes, bytes], bytes] = {}
-        self.changed = False
-
-    @property
-    def old(self):
-        if self._old is None:
-            self._old = {}
-            try:
-                with open(self.path, "rb") as f:
-                    data = marshal.load(f)
-                if (isinstance(data, dict) and data.get("format") == self.FORMAT
-                        and data.get("context") == self.context and isinstance(data.get("kinds"), dict)):
-                    self._old = _Packed(data["kinds"])
-            except (OSError, EOFError, ValueError, TypeError):
-                pass
-        return self._old
-
-    def get(self, kind: bytes, key: bytes, make: Callable[[], str]) -> bytes:
-        k = (kind, key)
-        value = self.new.get(k) or self.old.get(k)
-        if value is None:
-            value = make().encode("utf-8")
-            self.changed = True
-        self.new[k] = value
-        return value
-
-    def cached(self, kind: bytes, key: bytes) -> bytes | None:
-        """The stored piece, if any (kept for the next build)."""
-        k = (kind, key)
-        value = self.new.get(k) or self.old.get(k)
-        if value is not None:
-            self.new[k] = value
-        return value
-
-    def put(self, kind: bytes, key: bytes, value: str) -> None:
-        self.new[(kind, key)] = value.encode("utf-8")
-        self.changed = True
-
-    def keep(self, kind: bytes, keys) -> None:
-        """Carry stored pieces this build did not use over to the next, for these keys."""
-        if not self._old:
-            return
-        old, new = self._old, self.new
-        for key in keys:
-            k = (kind, key)
-            if k not in new:
-                v = old.get(k)
-                if v is not None:
-                    new[k] = v
-
-    def save(self) -> None:
-        if self.path is None or not self.new:
-            return
-        if not self.changed and self._old is not None and len(self.new) == len(self._old):
-            return  # every piece came from the file, and all of them are still used
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "wb") as f:
-            marshal.dump({"format": self.FORMAT, "context": self.context,
-                          "kinds": _Packed.pack(self.new)}, f)
-        os.replace(tmp, self.path)
-
+# ---------------------------------------------------------------- progress
 
 class ProgressBar:
     """A one-line progress bar on stderr, shown only once a build has run for a second."""

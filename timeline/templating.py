@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader,
-                    StrictUndefined)
+                    StrictUndefined, Template, TemplateError, TemplateSyntaxError)
 from markupsafe import Markup
 
 from timeline.markup import slugify
@@ -238,3 +238,30 @@ def template_files(templates_dir: Path | None) -> list[Path]:
     """Every file the loaders could read, user's first: for the build fingerprint."""
     dirs = ([templates_dir] if templates_dir else []) + [BUILTIN_TEMPLATES]
     return [p for d in dirs if d.is_dir() for p in sorted(d.rglob("*")) if p.is_file()]
+
+
+def render(template: Template, ctx: dict) -> str:
+    """`template.render(ctx)` for a context that already holds the environment's globals.
+
+    Template.render copies the context twice and merges the globals into it on every
+    call, a fixed cost that is a tenth of a small page; with shared=True Jinja reads
+    `ctx` as it is. Errors are re-raised as render() raises them, their traceback pointing
+    at the template's lines."""
+    try:
+        return template.environment.concat(template.root_render_func(template.new_context(ctx, shared=True)))
+    except Exception:
+        template.environment.handle_exception()
+
+
+def error_location(error: TemplateError) -> str:
+    """Where a template error is: "event.html line 3", from the error or its traceback."""
+    if isinstance(error, TemplateSyntaxError) and error.lineno:
+        return f"{error.filename or error.name or 'template'} line {error.lineno}"
+    where = "a template"
+    tb = error.__traceback__
+    while tb is not None:  # Jinja rewrites the frames of template code to the template's file
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".j2")) or "/templates/" in name:
+            where = f"{name} line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

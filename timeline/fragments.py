@@ -1,0 +1,310 @@
+"""Rendered per-event pieces, kept on disk between builds: event cards, and each event's
+part of events.json and calendar.ics.
+
+A piece is stored under (kind, key): the key is the event's 16-byte digest, which already
+covers everything the piece shows, so a stored piece is valid for as long as its key is
+used; the store as a whole is tied to a context (the build's fingerprint: templates,
+options, base URL) and is ignored when that changes.
+
+On disk, beside the output folder, `.<site>.timeline-cache/` holds
+- segment files `seg-*.bin`: pieces appended one after another, never rewritten; each
+  process that renders (the build and its workers) appends to a segment of its own;
+- `index`: for each kind, the keys and where each piece is (segment, offset, length),
+  replaced atomically at the end of a build. Segments it does not name are deleted then.
+
+Pieces are read through mmap and handed out as memoryviews, so a build holds an index
+in memory (about 100 bytes a piece), not the pieces (several hundred MB at 100,000
+events). A change to one event appends its few new pieces and rewrites the index;
+nothing else is rewritten. When dead pieces take more than half the segments' space,
+or there are more than MAX_SEGMENTS segments, the live ones are copied into one new
+segment.
+
+It is only ever a cache: an unreadable index, a missing or short segment, or another
+context means the pieces are rendered again.
+"""
+
+from __future__ import annotations
+
+import array
+import marshal
+import mmap
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Callable
+
+FORMAT = 5
+INDEX = "index"
+MAX_SEGMENTS = 64
+# a piece's location is one int: segment << 72 | offset << 32 | length
+_LEN_MASK = (1 << 32) - 1
+_OFF_MASK = (1 << 40) - 1
+
+
+def _loc(seg: int, off: int, length: int) -> int:
+    return (seg << 72) | (off << 32) | length
+
+
+def _unloc(loc: int) -> tuple[int, int, int]:
+    return loc >> 72, (loc >> 32) & _OFF_MASK, loc & _LEN_MASK
+
+
+class FragmentStore:
+    """The pieces of one output folder. `path` None keeps them in memory only."""
+
+    def __init__(self, path: Path | None, context: bytes):
+        self.path, self.context = path, context
+        self.segments: list[str] = []                  # segment file names; index = seg number
+        self.live: dict[bytes, dict[bytes, int]] = {}  # kind -> key -> location (this build)
+        self.memory: dict[tuple[bytes, bytes], bytes] = {}  # path None: the pieces themselves
+        self._old: dict[bytes, tuple[bytes, array.array, array.array, array.array]] | None = None
+        self._old_index: dict[bytes, dict[bytes, int]] = {}
+        self._maps: dict[int, mmap.mmap] = {}
+        self._writer = None            # (pid, seg number, file) of this process's segment
+        self._drained = 0              # pieces of this process's segment already reported
+        self._mine: list[tuple[bytes, bytes, int]] = []   # pieces this process appended
+        self.changed = False
+
+    # ------------------------------------------------------------ reading
+    def _load(self) -> None:
+        """Read the index of the last build (once, when a piece is first asked for)."""
+        self._old = {}
+        if self.path is None:
+            return
+        try:
+            with open(self.path / INDEX, "rb") as f:
+                data = marshal.load(f)
+            if not (isinstance(data, dict) and data.get("format") == FORMAT
+                    and data.get("context") == self.context):
+                return
+            segments = list(data["segments"])
+            sizes = [os.path.getsize(self.path / name) for name in segments]
+            kinds = {}
+            for kind, (keys, segs, offs, lens) in data["kinds"].items():
+                s, o, n = array.array("I"), array.array("Q"), array.array("I")
+                s.frombytes(segs)
+                o.frombytes(offs)
+                n.frombytes(lens)
+                if not (len(keys) == 16 * len(s) == 16 * len(o) == 16 * len(n)):
+                    return
+                if any(o[i] + n[i] > sizes[s[i]] for i in range(len(s))):
+                    return  # a segment is shorter than the index says: start afresh
+                kinds[kind] = (keys, s, o, n)
+        except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+            return
+        self.segments = segments
+        self._old = kinds
+
+    def _old_kind(self, kind: bytes) -> dict[bytes, int]:
+        """The last build's pieces of one kind, key -> location (made on first use)."""
+        idx = self._old_index.get(kind)
+        if idx is None:
+            if self._old is None:
+                self._load()
+            keys, segs, offs, lens = self._old.get(kind) or (b"", (), (), ())
+            idx = self._old_index[kind] = {
+                keys[16 * i:16 * i + 16]: _loc(segs[i], offs[i], lens[i]) for i in range(len(segs))}
+        return idx
+
+    def _find(self, kind: bytes, key: bytes) -> int | None:
+        """The location of a piece, from this build or the last one (then kept for the next)."""
+        loc = self.live.get(kind, {}).get(key)
+        if loc is None:
+            loc = self._old_kind(kind).get(key)
+            if loc is not None:
+                self.live.setdefault(kind, {})[key] = loc
+        return loc
+
+    def _read(self, loc: int) -> memoryview:
+        seg, off, length = _unloc(loc)
+        m = self._maps.get(seg)
+        if m is None or len(m) < off + length:
+            if self._writer is not None and self._writer[1] == seg and self._writer[0] == os.getpid():
+                self._writer[2].flush()
+            with open(self.path / self.segments[seg], "rb") as f:
+                m = self._maps[seg] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return memoryview(m)[off:off + length]
+
+    def has(self, kind: bytes, key: bytes) -> bool:
+        if self.path is None:
+            return (kind, key) in self.memory
+        return self._find(kind, key) is not None
+
+    def cached(self, kind: bytes, key: bytes):
+        """The stored piece (bytes-like), or None."""
+        if self.path is None:
+            return self.memory.get((kind, key))
+        loc = self._find(kind, key)
+        return None if loc is None else self._read(loc)
+
+    def get(self, kind: bytes, key: bytes, make: Callable[[], str]):
+        """The stored piece, or make() stored now."""
+        data = self.cached(kind, key)
+        if data is None:
+            data = make().encode("utf-8")
+            self.put(kind, key, data)
+        return data
+
+    # ------------------------------------------------------------ writing
+    def put(self, kind: bytes, key: bytes, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.changed = True
+        if self.path is None:
+            self.memory[(kind, key)] = data
+            return
+        pid = os.getpid()
+        if self._writer is None or self._writer[0] != pid:   # first piece of this process
+            if self._old is None:
+                self._load()
+            self.path.mkdir(parents=True, exist_ok=True)
+            name = f"seg-{uuid.uuid4().hex}.bin"
+            self.segments.append(name)
+            self._writer = (pid, len(self.segments) - 1, open(self.path / name, "ab"))
+            self._mine, self._drained = [], 0
+        _, seg, f = self._writer
+        off = f.tell()
+        f.write(data)
+        loc = _loc(seg, off, len(data))
+        self.live.setdefault(kind, {})[key] = loc
+        self._mine.append((kind, key, loc))
+
+    def flush(self) -> None:
+        """Write out this process's buffered pieces. Called before forking workers: a
+        worker must not inherit (and, closing its copy, write) a half-full buffer."""
+        if self._writer is not None and self._writer[0] == os.getpid():
+            self._writer[2].flush()
+
+    def drain(self) -> tuple[str, list[tuple[bytes, bytes, int]]] | None:
+        """In a worker: the pieces it appended since the last drain, for adopt() in the
+        parent (the segment is flushed first, so the parent and later workers can read)."""
+        if (self.path is None or self._writer is None or self._writer[0] != os.getpid()
+                or self._drained == len(self._mine)):
+            return None
+        _, seg, f = self._writer
+        f.flush()
+        new, self._drained = self._mine[self._drained:], len(self._mine)
+        return self.segments[seg], new
+
+    def adopt(self, drained: tuple[str, list[tuple[bytes, bytes, int]]] | None) -> None:
+        if drained is None:
+            return
+        name, pieces = drained
+        try:
+            seg = self.segments.index(name)
+        except ValueError:
+            self.segments.append(name)
+            seg = len(self.segments) - 1
+        for kind, key, loc in pieces:
+            _, off, length = _unloc(loc)
+            self.live.setdefault(kind, {})[key] = _loc(seg, off, length)
+        self.changed = True
+
+    def save(self, keep: dict[bytes, list[bytes]] | None = None) -> None:
+        """Write the index of the pieces this build used or put, and of the last build's
+        pieces for the keys in `keep` (kind -> keys: the events that still exist);
+        delete the segments nothing names."""
+        if self.path is None:
+            return
+        if self._writer is not None:
+            self._writer[2].close()
+            self._writer = None
+        if not self.changed:
+            return  # nothing new: the index on disk still says where every piece is
+        for kind, keys in (keep or {}).items():
+            live = self.live.setdefault(kind, {})
+            old = self._old_kind(kind)
+            for key in keys:
+                if key not in live:
+                    loc = old.get(key)
+                    if loc is not None:
+                        live[key] = loc
+        if self._compact_needed():
+            self._compact()
+        used = sorted({_unloc(loc)[0] for kind in self.live.values() for loc in kind.values()})
+        renumber = {old: new for new, old in enumerate(used)}
+        kinds = {}
+        for kind, pieces in self.live.items():
+            keys, segs, offs, lens = [], array.array("I"), array.array("Q"), array.array("I")
+            for key, loc in pieces.items():
+                seg, off, length = _unloc(loc)
+                keys.append(key)
+                segs.append(renumber[seg])
+                offs.append(off)
+                lens.append(length)
+            kinds[kind] = (b"".join(keys), segs.tobytes(), offs.tobytes(), lens.tobytes())
+        names = [self.segments[s] for s in used]
+        for name in names:
+            _fsync(self.path / name)
+        tmp = self.path / (INDEX + ".tmp")
+        with open(tmp, "wb") as f:
+            marshal.dump({"format": FORMAT, "context": self.context, "segments": names, "kinds": kinds}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / INDEX)
+        keep = set(names) | {INDEX}
+        for entry in os.scandir(self.path):
+            if entry.name not in keep:
+                _delete(entry.path)
+        self._maps.clear()
+
+    def abandon(self) -> None:
+        """After a failed build: the index on disk stays as it was (segments this build
+        began are deleted by the next save); a store that never had an index is removed."""
+        if self._writer is not None and self._writer[0] == os.getpid():
+            self._writer[2].close()
+        self._writer = None
+        if self.path is not None and not (self.path / INDEX).exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    # ------------------------------------------------------------ housekeeping
+    def _compact_needed(self) -> bool:
+        """More than half the space is dead pieces, or small builds left many segments."""
+        live = sum(loc & _LEN_MASK for kind in self.live.values() for loc in kind.values())
+        used = {_unloc(loc)[0] for kind in self.live.values() for loc in kind.values()}
+        total = sum(os.path.getsize(self.path / self.segments[s]) for s in used)
+        return total > 2 * live + (8 << 20) or len(used) > MAX_SEGMENTS
+
+    def _compact(self) -> None:
+        """Copy the live pieces into one new segment."""
+        name = f"seg-{uuid.uuid4().hex}.bin"
+        self.segments.append(name)
+        seg = len(self.segments) - 1
+        with open(self.path / name, "wb") as f:
+            for pieces in self.live.values():
+                for key, loc in pieces.items():
+                    off = f.tell()
+                    f.write(self._read(loc))
+                    pieces[key] = _loc(seg, off, loc & _LEN_MASK)
+
+
+def store_dir(out_dir: Path) -> Path:
+    """Where the build keeps the pieces of `out_dir` between builds."""
+    out_dir = Path(os.path.abspath(out_dir))
+    return out_dir.parent / f".{out_dir.name}.timeline-cache"
+
+
+def open_store(out_dir: Path, context: bytes) -> FragmentStore:
+    path = store_dir(out_dir)
+    if path.exists() and not path.is_dir():   # the single-file cache of earlier versions
+        path.unlink()
+    return FragmentStore(path, context)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _delete(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
