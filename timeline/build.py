@@ -453,12 +453,12 @@ class Site:
         return []
 
     # ------------------------------------------------------------ render
-    def render(self, page: Page) -> bytes | list:
+    def render(self, page: Page) -> bytes | fragments.Joined:
         try:
             out = getattr(self, "render_" + page.kind)(*page.args)
         except TemplateError as e:  # a user's template: say which file and line, not a traceback
             raise _template_error(e, f"writing {page.path}") from None
-        return out if isinstance(out, (bytes, list)) else out.encode("utf-8")
+        return out.encode("utf-8") if isinstance(out, str) else out
 
     def _ctx(self, lang: str, rel: str, page: int = 1, **more) -> dict:
         r = self.router
@@ -731,31 +731,32 @@ class Site:
     def render_jsonfeed(self, lang: str, idx: tuple[int, ...]) -> str:
         return feeds.json_feed(self, lang, list(idx))
 
-    def render_ics(self) -> list:
+    def render_ics(self) -> fragments.Joined:
         return feeds.icalendar(self, self.fragments)
 
-    def render_export(self) -> list:
+    def render_export(self) -> fragments.Joined:
         """The object `timeline export --format json` prints, written compactly (the indented
         form goes through json's pure-Python encoder, 10x slower), one event at a time so
-        that unchanged events come from the fragment store; as a list of parts, never
-        joined (at 100,000 events the file is over 100 MB)."""
+        that unchanged events come from the fragment store, and written piece by piece (at
+        100,000 events the file is over 100 MB)."""
         from timeline.export import export_object
         obj = export_object(self.chrono)
-        parts: list = [b"{"]
+        page = fragments.Joined(self.fragments)
+        page.add(b"{")
         for n, (key, value) in enumerate(obj.items()):
             if n:
-                parts.append(b",")
+                page.add(b",")
             if key == "events":
-                parts.append(b'"events":[')
+                page.add(b'"events":[')
                 for j, (k, e) in enumerate(zip(self.ekeys, self.events)):
                     if j:
-                        parts.append(b",")
-                    parts.append(self.fragments.get(b"json", k, lambda e=e: _compact(e)))
-                parts.append(b"]")
+                        page.add(b",")
+                    page.add_piece(b"json", k, functools.partial(_compact, e))
+                page.add(b"]")
             else:
-                parts.append((_compact(key) + ":" + _compact(value)).encode("utf-8"))
-        parts.append(b"}\n")
-        return parts
+                page.add((_compact(key) + ":" + _compact(value)).encode("utf-8"))
+        page.add(b"}\n")
+        return page
 
     def render_robots(self) -> str:
         lines = ["User-agent: *", "Allow: /"]

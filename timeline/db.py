@@ -233,11 +233,15 @@ def _event_dicts_nogc(s: Session, stmt) -> list[dict]:
         return []
     ids = select(stmt.subquery().c.id)
     tags: dict[int, list] = defaultdict(list)
-    for event_id, kind, name in conn.execute(
-            select(EVENT_TAG.c.event_id, TAG.c.kind, TAG.c.name)
+    tag_dicts: dict[int, dict] = {}  # one dict per tag, shared by the events that carry it
+    for event_id, tag_id, kind, name in conn.execute(
+            select(EVENT_TAG.c.event_id, TAG.c.id, TAG.c.kind, TAG.c.name)
             .join(TAG, TAG.c.id == EVENT_TAG.c.tag_id).where(EVENT_TAG.c.event_id.in_(ids))
             .order_by(EVENT_TAG.c.event_id, EVENT_TAG.c.position)).all():
-        tags[event_id].append((kind, name))
+        tag = tag_dicts.get(tag_id)
+        if tag is None:
+            tag = tag_dicts[tag_id] = records.tag_dict(kind, name)
+        tags[event_id].append(tag)
     sources = {r.id: r for r in conn.execute(select(SOURCE)).all()}
     cites: dict[int, list] = defaultdict(list)
     shared: dict[tuple, dict] = {}  # one dict per (source, locator), not per citation

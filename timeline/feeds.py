@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 import timeline
 from timeline import markup
+from timeline.fragments import Joined
 from timeline.templating import LANG_TAGS, Router, category_label, event_rel
 
 if TYPE_CHECKING:
@@ -136,9 +137,9 @@ def fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def icalendar(site: "Site", fragments=None) -> str | list:
-    """The calendar; as a list of bytes-like parts when built from `fragments` (the
-    build's FragmentStore)."""
+def icalendar(site: "Site", fragments=None) -> str | Joined:
+    """The calendar; written piece by piece when built from `fragments` (the build's
+    FragmentStore)."""
     r = site.router
     title = site.options.title["en"]
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//timeline//timeline {timeline.__version__}//EN",
@@ -146,11 +147,12 @@ def icalendar(site: "Site", fragments=None) -> str | list:
     lang = site.langs[0]
     first = "".join(fold(line) + "\r\n" for line in head)
     if fragments is not None:
-        out = [first.encode("utf-8")]
+        page = Joined(fragments)
+        page.add(first.encode("utf-8"))
         for e, key in zip(site.events, site.ekeys):
-            out.append(fragments.get(b"ics", key, functools.partial(_vevent, e, r, lang)))
-        out.append(b"END:VCALENDAR\r\n")
-        return out
+            page.add_piece(b"ics", key, functools.partial(_vevent, e, r, lang))
+        page.add(b"END:VCALENDAR\r\n")
+        return page
     out = [first]
     for e in site.events:
         out.append(_vevent(e, r, lang))

@@ -12,9 +12,9 @@ On disk, beside the output folder, `.<site>.timeline-cache/` holds
 - `index`: for each kind, the keys and where each piece is (segment, offset, length),
   replaced atomically at the end of a build. Segments it does not name are deleted then.
 
-Pieces are read through mmap and handed out as memoryviews, so a build holds an index
-in memory (about 100 bytes a piece), not the pieces (several hundred MB at 100,000
-events). A change to one event appends its few new pieces and rewrites the index;
+Pieces are read with pread(2) when a page needs them, and the whole-site files are
+written piece by piece (Joined), so a build holds an index in memory (about 100 bytes a
+piece), not the pieces (several hundred MB at 100,000 events). A change to one event appends its few new pieces and rewrites the index;
 nothing else is rewritten. When dead pieces take more than half the segments' space,
 or there are more than MAX_SEGMENTS segments, the live ones are copied into one new
 segment.
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import array
 import marshal
-import mmap
 import os
 import shutil
 import uuid
@@ -60,7 +59,7 @@ class FragmentStore:
         self.memory: dict[tuple[bytes, bytes], bytes] = {}  # path None: the pieces themselves
         self._old: dict[bytes, tuple[bytes, array.array, array.array, array.array]] | None = None
         self._old_index: dict[bytes, dict[bytes, int]] = {}
-        self._maps: dict[int, mmap.mmap] = {}
+        self._fds: dict[int, tuple[int, int]] = {}   # segment -> (pid, fd) for reading
         self._writer = None            # (pid, seg number, file) of this process's segment
         self._drained = 0              # pieces of this process's segment already reported
         self._mine: list[tuple[bytes, bytes, int]] = []   # pieces this process appended
@@ -116,35 +115,43 @@ class FragmentStore:
                 self.live.setdefault(kind, {})[key] = loc
         return loc
 
-    def _read(self, loc: int) -> memoryview:
+    def _read(self, loc: int) -> bytes:
         seg, off, length = _unloc(loc)
-        m = self._maps.get(seg)
-        if m is None or len(m) < off + length:
-            if self._writer is not None and self._writer[1] == seg and self._writer[0] == os.getpid():
-                self._writer[2].flush()
-            with open(self.path / self.segments[seg], "rb") as f:
-                m = self._maps[seg] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        return memoryview(m)[off:off + length]
+        pid = os.getpid()
+        if self._writer is not None and self._writer[1] == seg and self._writer[0] == pid:
+            self._writer[2].flush()
+        fd = self._fds.get(seg)
+        if fd is None or fd[0] != pid:
+            fd = self._fds[seg] = (pid, os.open(self.path / self.segments[seg], os.O_RDONLY))
+        data = os.pread(fd[1], length, off)
+        if len(data) != length:
+            raise OSError(f"fragment store {self.path}: segment {self.segments[seg]} is short")
+        return data
 
     def has(self, kind: bytes, key: bytes) -> bool:
         if self.path is None:
             return (kind, key) in self.memory
         return self._find(kind, key) is not None
 
-    def cached(self, kind: bytes, key: bytes):
-        """The stored piece (bytes-like), or None."""
+    def cached(self, kind: bytes, key: bytes) -> bytes | None:
+        """The stored piece, or None."""
         if self.path is None:
             return self.memory.get((kind, key))
         loc = self._find(kind, key)
         return None if loc is None else self._read(loc)
 
-    def get(self, kind: bytes, key: bytes, make: Callable[[], str]):
+    def get(self, kind: bytes, key: bytes, make: Callable[[], str]) -> bytes:
         """The stored piece, or make() stored now."""
         data = self.cached(kind, key)
         if data is None:
             data = make().encode("utf-8")
             self.put(kind, key, data)
         return data
+
+    def ensure(self, kind: bytes, key: bytes, make: Callable[[], str]) -> None:
+        """Store make() unless the piece is stored already (for Joined pages)."""
+        if not self.has(kind, key):
+            self.put(kind, key, make())
 
     # ------------------------------------------------------------ writing
     def put(self, kind: bytes, key: bytes, data: bytes | str) -> None:
@@ -211,6 +218,7 @@ class FragmentStore:
             self._writer[2].close()
             self._writer = None
         if not self.changed:
+            self._close_fds()
             return  # nothing new: the index on disk still says where every piece is
         for kind, keys in (keep or {}).items():
             live = self.live.setdefault(kind, {})
@@ -247,7 +255,14 @@ class FragmentStore:
         for entry in os.scandir(self.path):
             if entry.name not in keep:
                 _delete(entry.path)
-        self._maps.clear()
+        self._close_fds()
+
+    def _close_fds(self) -> None:
+        pid = os.getpid()
+        for owner, fd in self._fds.values():
+            if owner == pid:
+                os.close(fd)
+        self._fds.clear()
 
     def abandon(self) -> None:
         """After a failed build: the index on disk stays as it was (segments this build
@@ -255,6 +270,7 @@ class FragmentStore:
         if self._writer is not None and self._writer[0] == os.getpid():
             self._writer[2].close()
         self._writer = None
+        self._close_fds()
         if self.path is not None and not (self.path / INDEX).exists():
             shutil.rmtree(self.path, ignore_errors=True)
 
@@ -277,6 +293,28 @@ class FragmentStore:
                     off = f.tell()
                     f.write(self._read(loc))
                     pieces[key] = _loc(seg, off, loc & _LEN_MASK)
+
+
+class Joined:
+    """A large page (events.json, calendar.ics) as literal bytes and stored pieces in
+    order. Iterating it reads the pieces one at a time, so the page is never whole in
+    memory; the writer iterates it twice (digest, then write)."""
+
+    def __init__(self, store: FragmentStore):
+        self.store = store
+        self.items: list = []
+
+    def add(self, data: bytes) -> None:
+        self.items.append(data)
+
+    def add_piece(self, kind: bytes, key: bytes, make: Callable[[], str]) -> None:
+        self.store.ensure(kind, key, make)
+        self.items.append((kind, key))
+
+    def __iter__(self):
+        read = self.store.cached
+        for item in self.items:
+            yield item if isinstance(item, bytes) else read(*item)
 
 
 def store_dir(out_dir: Path) -> Path:

@@ -6,8 +6,11 @@ every file it holds to (key of the page's inputs, digest of its bytes). Invarian
 the two manifests agree on a path, the two trees share that file (one inode, by hard
 link).
 
-A build:
-1. returns at once if every page's key equals the live manifest's (nothing changed);
+A first build writes every page into the spare and renames it to the output folder; it
+makes no second tree (a build for publishing, into a temporary folder, never needs one).
+A later build:
+1. returns at once if every page's key equals the live manifest's (nothing changed),
+   after making the spare by hard links if there is none yet;
 2. deletes the spare's manifest (from here on the spare is "dirty": a build killed now
    leaves the live site untouched, and the next build starts a fresh spare);
 3. renders the pages whose key changed (in worker processes when there are many), and
@@ -102,23 +105,23 @@ def _check_target(out_dir: Path) -> None:
 
 # ---------------------------------------------------------------- file operations
 
-Data = "bytes | list"  # a page: its bytes, or a list of bytes-like parts (large pages)
-
-
 def _digest_of(data) -> str:
-    if isinstance(data, list):
-        h = hashlib.blake2b(digest_size=16)
-        for part in data:
-            h.update(part)
-        return h.hexdigest()
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """The digest of a page's bytes: `data` is bytes, or an iterable of bytes (a Joined
+    page, read piece by piece)."""
+    if isinstance(data, bytes):
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+    h = hashlib.blake2b(digest_size=16)
+    for part in data:
+        h.update(part)
+    return h.hexdigest()
 
 
 def _write_new(path: str, data) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    if isinstance(data, list):
+    if not isinstance(data, bytes):
         with open(fd, "wb", buffering=1 << 20) as f:
-            f.writelines(data)
+            for part in data:
+                f.write(part)
         return
     try:
         os.write(fd, data)
@@ -190,7 +193,6 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
     site: Site = _STATE["site"]
     pages: list[Page] = _STATE["pages"]
     staging, live, live_man, dirs = _STATE["staging"], _STATE["live"], _STATE["live_man"], _STATE["dirs"]
-    twin, twin_dirs = _STATE.get("twin"), _STATE.get("twin_dirs")
     put = _create if _STATE.get("fresh") else _put
     join = os.path.join
     out = []
@@ -206,9 +208,6 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
         else:
             put(target, data)
             out.append((n, digest, True))
-        if twin is not None:  # first build: the spare is made here, in parallel
-            _ensure_dir(twin, page.path, twin_dirs)
-            os.link(target, join(twin, page.path))
     return out
 
 
@@ -307,13 +306,8 @@ def write_site(site: "Site", pages: list["Page"], out_dir: Path, *, jobs: int | 
         return _write_locked(site, pages, out_dir, jobs, progress, BuildReport(out_dir))
     except BaseException:
         if first and not out_dir.exists():  # a failed first build leaves nothing behind
-            for tree in (spare_dir(out_dir), _twin_dir(out_dir)):
-                shutil.rmtree(tree, ignore_errors=True)
+            shutil.rmtree(spare_dir(out_dir), ignore_errors=True)
         raise
-
-
-def _twin_dir(out_dir: Path) -> Path:
-    return out_dir.parent / f".{out_dir.name}.timeline-twin"
 
 
 def _write_locked(site, pages, out_dir, jobs, progress, report):
@@ -354,19 +348,10 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
     dirs: set[str] = set()  # folders known to exist in the spare (filled as they are made)
     report.phases["manifest"] = time.perf_counter() - t0
 
-    # 1. render what changed: cards first (shared by list pages), then pages
-    twin = None
-    if not live_exists:
-        twin = _twin_dir(out_dir)
-        shutil.rmtree(twin, ignore_errors=True)
-        twin.mkdir()
-    todo_paths = [pages[n].path for n in todo]
-    _make_parents(staging, todo_paths, dirs)
-    twin_dirs: set[str] = set()
-    if twin is not None:
-        _make_parents(str(twin), todo_paths, twin_dirs)
+    # 1. render what changed
+    _make_parents(staging, [pages[n].path for n in todo], dirs)
     _STATE.update(site=site, pages=pages, staging=staging, live=str(out_dir), fresh=not spare_man,
-                  live_man=live_man, dirs=dirs, twin=str(twin) if twin else None, twin_dirs=twin_dirs)
+                  live_man=live_man, dirs=dirs)
     try:
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 4)
         parallel = workers > 1 and len(todo) >= PARALLEL_MIN
@@ -401,10 +386,8 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
     _write_manifest(spare, new_man)
     if live_exists:
         exchange(out_dir, spare)
-    else:
-        _write_manifest(twin, new_man)
+    else:  # a first build: the next build makes the spare (publish's builds never need one)
         os.rename(spare, out_dir)
-        os.rename(twin, spare)
     report.phases["commit"] = time.perf_counter() - t0
     report.written_paths.sort()
     return report

@@ -7,6 +7,7 @@ of docs/formats.md) are made here too, from plain rows.
 """
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -238,21 +239,25 @@ def make_source_key(ref: SourceRef) -> str:
 
 # ---------------------------------------------------------------- outgoing shapes
 
-def event_dict(row, date_: StoredDate, tags: list[tuple[str, str]], sources: list[dict],
+def event_dict(row, date_: StoredDate, tags: list[dict], sources: list[dict],
                translations: dict[str, tuple[str, str]]) -> dict:
-    """The contract JSON of one event (docs/formats.md)."""
+    """The contract JSON of one event (docs/formats.md). `tags` are tag_dict()s."""
     return {
         "slug": row.slug,
         "title": row.title,
-        "category": row.category,
-        "tags": [{"kind": k, "name": n} for k, n in tags],
+        "category": sys.intern(row.category),
+        "tags": tags,
         "date": date_.to_dict(),
         "body": row.body,
-        "lang": row.lang,
+        "lang": sys.intern(row.lang),
         "sources": sources,
         "translations": {lang: {"title": t, "body": b}
                          for lang, (t, b) in sorted(translations.items())},
     }
+
+
+def tag_dict(kind: str, name: str) -> dict:
+    return {"kind": kind, "name": name}
 
 
 def source_dict(row) -> dict:
