@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import re
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from timeline import markup
@@ -12,7 +14,13 @@ PIECES = ["a", "b", "word ", " ", "可灵", "快手", "*", "**", "_", "[", "]", 
           "#", "-", "+", "=", ".", "1", "1. ", "\n", "\n\n", "\n\n\n", "\t", "    ", "`", "\\", "'", '"',
           "\u00a0", "*em*", "**strong**", "[link](https://example.com/a?b=1&c=2)", "[x](/local/path#frag)",
           "[y](javascript:alert(1))", "[z](https://e.x/a_b)", "\n*", "\n-", "\n[x]: /u", "\n***",
-          "\n**b**", "\n[a](/b)", "<b>", "https://example.com", "~", "|", ":"]
+          "\n**b**", "\n[a](/b)", "<b>", "https://example.com", "~", "|", ":",
+          # white space Markdown strips or treats as a word boundary, though it is not " "
+          "\u3000", "\u2003", "\x85", "*\u3000", "\u3000*",
+          # "&" and "!" are plain text, unless they start a character reference or an image
+          "R&D", "&amp;", "&#65;", "&x;", "wow!", "![i](/p.png)",
+          # emphasis that touches other emphasis, and a rule written with spaces
+          "*a**b*", "**a***b*", "*a***b**", "**a****b**", "***a***", "-- -", "\n-- -"]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -24,7 +32,8 @@ def test_fast_path_equals_full_path(parts: list[str]) -> None:
         assert fast == markup._full_html(text)
 
 
-def test_fast_path_on_realistic_bodies() -> None:
+@pytest.mark.parametrize("space", [" ", ""])  # Chinese has no spaces, so marks touch
+def test_fast_path_on_realistic_bodies(space: str) -> None:
     rng = random.Random(7)
     words = "Kling model video motion release 可灵 快手 视频 发布 2.0 users".split()
     accepted = 0
@@ -35,7 +44,7 @@ def test_fast_path_on_realistic_bodies() -> None:
             r = rng.random()
             w = (f"[{w}](https://example.com/{n})" if r < .05 else f"*{w}*" if r < .1
                  else f"**{w}**" if r < .13 else w)
-            out.append(w + ("\n\n" if rng.random() < .03 else " "))
+            out.append(w + ("\n\n" if rng.random() < .03 else space))
         text = "".join(out).strip()
         fast = markup._fast_html(text)
         if fast is not None:
@@ -69,3 +78,66 @@ def test_slugify_and_safe_url() -> None:
     assert markup.safe_url(" https://a.b/c ") == "https://a.b/c"
     assert markup.safe_url("javascript:alert(1)") is None
     assert markup.safe_url("JAVASCRIPT:x") is None and markup.safe_url(None) is None
+
+
+TOKENS = ["*a*", "**a**", "*可灵*", "**快手**", "*a b*", "[a](/u)", "[可灵](https://example.com/1)"]
+GLUE = ["", "", "", " ", "x", "可", "。", "\n", "\n\n", "*", "**", "\u3000"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(TOKENS), st.sampled_from(GLUE)), min_size=1, max_size=10),
+       st.sampled_from(["", "x", "可灵", "a "]), st.sampled_from(["", "y", "。", " z"]))
+def test_fast_path_equals_full_path_on_touching_emphasis(pairs, before: str, after: str) -> None:
+    # Markdown's delimiter rules are subtle where marks touch ("**a***b*"), which the fast
+    # path accepts (but not "*a**b*"); check it on many such runs.
+    text = before + "".join(token + glue for token, glue in pairs) + after
+    fast = markup._fast_html(text)
+    if fast is not None:
+        assert fast == markup._full_html(text)
+
+
+def test_fast_path_declines_what_markdown_reads_differently() -> None:
+    cases = ["\u3000indented", "a\n\n\u2003b", "x *a\u3000* y", "x\u3000**\u3000a**", "-- -", "a\n-- -",
+             "*a**b*", "x*a**b*y", "&amp;", "R&D;", "a![i](/p.png)"]
+    for text in cases:
+        assert markup._fast_html(text) is None, text
+
+
+def test_fast_path_takes_common_text() -> None:
+    cases = {
+        "R&D spending rose!": "<p>R&amp;D spending rose!</p>",
+        "可灵**发布**了*新*模型": "<p>可灵<strong>发布</strong>了<em>新</em>模型</p>",
+        "快手**视频***模型*。": "<p>快手<strong>视频</strong><em>模型</em>。</p>",
+        "a *b* [c](/d)\n\n\n*e*":
+            '<p>a <em>b</em> <a href="/d" rel="noopener noreferrer">c</a></p>\n<p><em>e</em></p>',
+    }
+    for text, html in cases.items():
+        assert markup._fast_html(text) == html == markup._full_html(text), text
+
+
+def _summary_reference(text: str | None, limit: int = 240) -> str:
+    """summary() as first written (with a regex per step), which the faster one must equal."""
+    if not text:
+        return ""
+    first = text.strip().split("\n\n", 1)[0]
+    if len(first) > 3 * limit:
+        first = re.sub(r"!?\[[^\]]*(?:\]\([^)]*)?$", "", first[:3 * limit])
+    if re.search(r"[\[*_`#<>]", first):
+        first = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", first)
+        first = re.sub(r"[*_`#>]+", "", re.sub(r"<[^>]*>", "", first))
+    plain = re.sub(r"\s+", " ", first).strip()
+    if len(plain) <= limit:
+        return plain
+    cut = plain[:limit]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.，。；：") + "…"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["\x1c", "\u2028", "\r\n", " " * 30, "word " * 30, "可灵" * 40]),
+                min_size=0, max_size=40), st.sampled_from([240, 50, 10]))
+def test_summary_equals_reference(parts: list[str], limit: int) -> None:
+    text = "".join(parts)
+    assert markup.summary(text, limit) == _summary_reference(text, limit)

@@ -37,12 +37,25 @@ _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"[^\W_]+(?:[.'’%+\-][^\W_]+)*")
 
 
+def _clean(text: str) -> str:
+    """Text without Markdown links (their text kept), HTML tags and URLs."""
+    if "[" in text:
+        # re.split puts each link's text (the group) between the pieces around the links,
+        # so joining them with spaces gives what sub(r" \1 ") gives, without a Python
+        # call per link.
+        text = " ".join(_LINK.split(text))
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "://" in text:
+        text = _URL.sub(" ", text)
+    return text
+
+
 def normalise(text: str) -> list[str]:
     """The words of a text for matching, in order (NFKC, case folded, Markdown dropped)."""
     if not text:
         return []
-    text = _URL.sub(" ", _TAG.sub(" ", _LINK.sub(r" \1 ", text)))
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return _WORD.findall(unicodedata.normalize("NFKC", _clean(text)).casefold())
 
 
 def event_text(ev: dict) -> str:
@@ -51,8 +64,10 @@ def event_text(ev: dict) -> str:
     for tr in (ev.get("translations") or {}).values():
         parts += [tr.get("title") or "", tr.get("body") or ""]
     parts += [t["name"] for t in ev.get("tags") or ()]
-    words = dict.fromkeys(w for p in parts for w in normalise(p))
-    return " ".join(words)
+    # normalise() of each part, with one case folding and one word search for all of them:
+    # neither looks across the space put between the parts, which no word holds.
+    text = " ".join(unicodedata.normalize("NFKC", _clean(p)) for p in parts if p)
+    return " ".join(dict.fromkeys(_WORD.findall(text.casefold())))
 
 
 def chunks(n: int, size: int = CHUNK) -> list[range]:
