@@ -4,11 +4,14 @@
 
 For each N it generates N synthetic events (English and Chinese text, 1 to 3 sources,
 1 to 4 tags, bodies of about 100 words with links and emphasis, half of them translated),
-imports them with `timeline --db X import FILE`, and in a fresh process per N times
-loading the chronology and building the site from an empty output folder, a rebuild with
-nothing changed, and a rebuild after one event's body changed (re-imported by slug).
-Databases go to bench/out/ (git-ignored), sites to --out. Prints a Markdown table; build
-times are build_site's own, the database load (the lead's load_chronology) is shown apart.
+imports them with `timeline --db X import FILE`, and runs `timeline build` three times:
+from nothing (no output folder, no spare, no fragment store), again with nothing changed,
+and after one event's body changed (re-imported by slug). Each time is the whole command
+as a user runs it (start-up and database load included), with the build's own time from
+its summary line beside it. Peak memory is sampled every 50 ms over the command and its
+worker processes: the sum of their PSS (a page shared by forked workers counted once),
+and the RSS of the largest process (what /usr/bin/time reports).
+Databases go to bench/out/ (git-ignored), sites to --out. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
+import re
 import subprocess
 import sys
 import time
@@ -92,45 +95,80 @@ def generate(n: int, seed: int = 1) -> dict:
     return {"events": events, "sources": sources, "observations": []}
 
 
-def _rss_mb() -> tuple[float, float]:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return me, kids
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc/PID/task/TID/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
 
 
-def _cpu() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+def _memory(pid: int) -> tuple[int, int]:
+    """(sum of PSS over the process tree, largest RSS in it), in kB. PSS splits each page
+    shared by forked workers between them, so the sum is the memory the build uses."""
+    pss = rss = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+                    elif line.startswith("Rss:"):
+                        rss = max(rss, int(line.split()[1]))
+        except OSError:
+            pass
+    return pss, rss
 
 
-def child(n: int, out_root: Path, langs: tuple[str, ...] | None) -> None:
-    """Time the builds for one N (run in its own process, so peak memory is its own)."""
-    from timeline import db
-    from timeline.build import build_site
+def run_build(dbfile: Path, site: Path, langs: tuple[str, ...] | None) -> dict:
+    """`timeline --db DB build -o SITE` as a user runs it: wall time of the whole command
+    (start-up and database load included), the build's own time from its summary line,
+    and peak memory sampled every 50 ms."""
+    cmd = [sys.executable, "-m", "timeline", "--db", str(dbfile), "build", "-o", str(site)]
+    for lang in langs or ():
+        cmd += ["--lang", lang]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_pss = peak_rss = 0
+    while proc.poll() is None:
+        pss, rss = _memory(proc.pid)
+        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+        time.sleep(0.05)
+    wall = time.perf_counter() - t
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"build failed: {err.strip()}")
+    m = re.search(r"(\d+) files, (\d+) written, .* in ([\d.]+) s", out)
+    return {"wall": wall, "build": float(m.group(3)), "pages": int(m.group(1)), "written": int(m.group(2)),
+            "pss_mb": peak_pss / 1024, "rss_mb": peak_rss / 1024}
+
+
+def measure(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
+    """Time the three builds for one N: from nothing, with nothing changed, after one
+    event's body changed (re-imported by slug)."""
     work = OUT / str(n)
     dbfile = work / "events.db"
     site = out_root / f"site-{n}"
-    subprocess.run(["rm", "-rf", str(site), str(site.parent / f".{site.name}.timeline-spare")], check=True)
-
-    def timed():
-        t, c = time.perf_counter(), _cpu()
-        with db.session(db.connect(f"sqlite:///{dbfile}")) as s:
-            chrono = db.load_chronology(s)
-        load = time.perf_counter() - t
-        r = build_site(chrono, site, langs=langs)
-        timed.event = dict(chrono.events[len(chrono.events) // 2])
-        return {"load": load, "build": r.seconds, "cpu": _cpu() - c, "written": r.written,
-                "pages": r.pages}
-
-    rows = {"full": timed(), "nochange": timed()}
-    event = timed.event
+    for leftover in (site, *site.parent.glob(f".{site.name}.timeline-*")):  # spare, fragment store
+        subprocess.run(["rm", "-rf", str(leftover)], check=True)
+    os.sync()
+    rows = {"full": run_build(dbfile, site, langs), "nochange": run_build(dbfile, site, langs)}
+    event = json.loads(subprocess.run(
+        [sys.executable, "-m", "timeline", "--db", str(dbfile), "show", f"event-{n // 2:06d}", "--json"],
+        check=True, capture_output=True, text=True, cwd=ROOT).stdout)
     event["body"] += f"\n\nChanged *{time.time()}*."
     (work / "one.json").write_text(json.dumps([event], ensure_ascii=False))
     subprocess.run([sys.executable, "-m", "timeline", "--db", str(dbfile), "import",
                     str(work / "one.json")], check=True, capture_output=True, cwd=ROOT)
-    rows["one"] = timed()
-    me, kids = _rss_mb()
-    print(json.dumps({"n": n, "rows": rows, "rss": me, "rss_workers": kids}))
+    rows["one"] = run_build(dbfile, site, langs)
+    return rows
 
 
 def prepare(n: int) -> None:
@@ -152,30 +190,24 @@ def main(argv: list[str]) -> None:
     ap.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
     ap.add_argument("--out", type=Path, default=OUT, help="where the sites go (e.g. /dev/shm)")
     ap.add_argument("--lang", action="append", help="build only these languages")
-    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--reuse", action="store_true", help="keep an existing bench/out/N database")
     args = ap.parse_args(argv)
     langs = tuple(args.lang) if args.lang else None
-    if args.child:
-        child(args.child, args.out, langs)
-        return
     print(f"Languages: {', '.join(langs or ('en', 'zh'))}; sites in {args.out}; "
           f"load average {os.getloadavg()[0]:.1f}")
-    print("| events | files | full build | no-change rebuild | one-event rebuild | files rewritten | CPU (full) | peak RSS main / worker |")
+    print("Times: the whole `timeline build` command (start-up and database load included), "
+          "and in brackets the build's own time from its summary line.")
+    print("| events | files | full build | no-change rebuild | one-event rebuild | files rewritten | "
+          "peak memory (all processes, PSS) | largest process (RSS) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         if not (args.reuse and (OUT / str(n) / "events.db").exists()):
             prepare(n)
-        cmd = [sys.executable, __file__, "--child", str(n), "--out", str(args.out)]
-        for lang in langs or ():
-            cmd += ["--lang", lang]
-        res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
-                                        cwd=ROOT).stdout.strip().splitlines()[-1])
-        rows = res["rows"]
-        f = lambda k: f"{rows[k]['build']:.2f} s (+{rows[k]['load']:.2f} load)"
+        rows = measure(n, args.out, langs)
+        f = lambda k: f"{rows[k]['wall']:.2f} s ({rows[k]['build']:.2f} s)"
         print(f"| {n:,} | {rows['full']['pages']:,} | {f('full')} | {f('nochange')} | {f('one')} | "
-              f"{rows['one']['written']} | {rows['full']['cpu']:.1f} s | "
-              f"{res['rss']:.0f} / {res['rss_workers']:.0f} MB |", flush=True)
+              f"{rows['one']['written']} | {max(r['pss_mb'] for r in rows.values()):.0f} MB | "
+              f"{max(r['rss_mb'] for r in rows.values()):.0f} MB |", flush=True)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ class SiteOptions:
     description: dict[str, str] = field(default_factory=lambda: {l: UI[l]["about_text"] for l in LANGS})
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
     path: str        # relative to the output folder
     key: bytes       # digest of the page's inputs

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
 MANIFEST = ".timeline-manifest.json"
 PARALLEL_MIN = 400  # pages: below this, forking workers costs more than it saves
 SERIAL_KINDS = ("ics", "export")  # joined from the fragment cache, which lives in the parent
-COST_ORDER = {k: n for n, k in enumerate(("search_text", "sources", "search_docs", "home", "listing"))}
+CARD_KINDS = ("home", "listing")  # pages that join event cards: rendered after the cards
+COST_ORDER = {k: n for n, k in enumerate(("search_text", "sources", "search_docs", "sitemap"))}
 
 _STATE: dict = {}
 
@@ -400,12 +401,20 @@ def _parents(path: str):
         d = os.path.dirname(d)
 
 
+def _task(task: tuple[str, list]):
+    """One unit of work for a worker: a run of events (pages and cards), or other pages."""
+    what, payload = task
+    if what == "events":
+        return _events_chunk(payload)
+    return _render_chunk(payload), None
+
+
 def _render_all(site, pages, todo, workers, progress, phases):
-    """Render the pages of `todo` in three groups: event pages (with the event cards list
-    pages need), then the whole-site files built from per-event fragments (events.json,
-    calendar.ics: in this process, where the fragment cache lives), then every other page
-    (list pages, which join the cards). With workers > 1 the first and last groups run in
-    forked worker processes; the parent renders the fragment files while they work."""
+    """Render the pages of `todo`. First the event pages (each event with the cards list
+    pages will need) and every page that shows no card (search index, sources, feeds...);
+    the whole-site files built from stored pieces (events.json, calendar.ics) meanwhile in
+    this process, which owns the fragment store; then the list pages, which join the
+    cards. With workers > 1 both rounds run in forked worker processes."""
     total, out = len(todo), []
 
     def advance(results):
@@ -415,12 +424,14 @@ def _render_all(site, pages, todo, workers, progress, phases):
 
     kinds = {n: pages[n].kind for n in todo}
     serial = [n for n in todo if kinds[n] in SERIAL_KINDS]
-    rest = [n for n in todo if kinds[n] not in SERIAL_KINDS and kinds[n] != "event"]
+    lists = [n for n in todo if kinds[n] in CARD_KINDS]
+    others = [n for n in todo if kinds[n] not in SERIAL_KINDS + CARD_KINDS + ("event",)]
+    others.sort(key=lambda n: (COST_ORDER.get(kinds[n], len(COST_ORDER)), n))  # costliest first
     by_event: dict[int, tuple[list[int], list[str]]] = {}
     for n in todo:
         if kinds[n] == "event":
             by_event.setdefault(pages[n].args[1], ([], []))[0].append(n)
-    for i, lang in sorted({c for n in rest for c in site.cards_for(pages[n])}):
+    for i, lang in sorted({c for n in lists for c in site.cards_for(pages[n])}):
         if not site.has_card(i, lang):
             by_event.setdefault(i, ([], []))[1].append(lang)
     items = [(i, numbers, langs) for i, (numbers, langs) in sorted(by_event.items())]
@@ -428,12 +439,12 @@ def _render_all(site, pages, todo, workers, progress, phases):
     t0 = time.perf_counter()
     if workers <= 1:
         for start in range(0, len(items), 100):
-            done, _ = _events_chunk(items[start:start + 100])
-            advance(done)
-        advance(_render_chunk(serial))
-        phases["events"] = time.perf_counter() - t0
-        for start in range(0, len(rest), 100):
-            advance(_render_chunk(rest[start:start + 100]))
+            advance(_events_chunk(items[start:start + 100])[0])
+        for group in (serial, others, lists):
+            for start in range(0, len(group), 100):
+                advance(_render_chunk(group[start:start + 100]))
+            if group is others:
+                phases["events"] = time.perf_counter() - t0
         return sorted(out)
 
     ctx = multiprocessing.get_context("fork")
@@ -443,21 +454,22 @@ def _render_all(site, pages, todo, workers, progress, phases):
     gc.freeze()
     site.fragments.flush()
     try:
+        size = max(4, min(50, len(others) // (workers * 16) or 4))
+        tasks = [("pages", others[i:i + size]) for i in range(0, len(others), size)]
         size = max(20, min(250, len(items) // (workers * 8) or 20))
+        tasks += [("events", items[i:i + size]) for i in range(0, len(items), size)]
         with ctx.Pool(workers, initializer=gc.disable) as pool:
-            running = pool.imap_unordered(_events_chunk, [items[i:i + size] for i in range(0, len(items), size)])
+            running = pool.imap_unordered(_task, tasks)
             advance(_render_chunk(serial))
             for done, cards in running:
                 site.fragments.adopt(cards)
                 advance(done)
         phases["events"] = time.perf_counter() - t0
-        if rest:
+        if lists:
             site.fragments.flush()
-            # the costliest kinds first, in small chunks, so that the workers finish together
-            rest.sort(key=lambda n: (COST_ORDER.get(kinds[n], len(COST_ORDER)), n))
-            size = max(4, min(50, len(rest) // (workers * 16) or 4))
+            size = max(4, min(50, len(lists) // (workers * 16) or 4))
             with ctx.Pool(workers, initializer=gc.disable) as pool:
-                for done in pool.imap_unordered(_render_chunk, [rest[i:i + size] for i in range(0, len(rest), size)]):
+                for done in pool.imap_unordered(_render_chunk, [lists[i:i + size] for i in range(0, len(lists), size)]):
                     advance(done)
     finally:
         gc.unfreeze()
