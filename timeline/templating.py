@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -25,7 +26,24 @@ from markupsafe import Markup
 from timeline.markup import slugify
 from timeline.models import CATEGORIES, TAG_KINDS
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def _builtin_templates() -> Path:
+    """The shipped templates: the checkout's templates/, else the copy a wheel installed.
+
+    A wheel installs them as data files (pyproject.toml) under the scheme's "data" path,
+    which is where pip puts them: the environment's prefix, or the user base for --user."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "templates").is_dir():
+        return checkout / "templates"
+    for scheme in (sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")):
+        installed = Path(sysconfig.get_path("data", scheme)) / "share" / "timeline" / "templates"
+        if installed.is_dir():
+            return installed
+    return checkout / "templates"  # missing: the build's error will name this path
+
+
+# two places: a checkout (or `pip install -e .`) reads templates/ in place; a wheel has a copy
+BUILTIN_TEMPLATES = _builtin_templates()
 LANGS = ("en", "zh")
 LANG_TAGS = {"en": "en", "zh": "zh-Hans"}
 LANG_NAMES = {"en": "English", "zh": "中文"}
