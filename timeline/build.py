@@ -297,20 +297,20 @@ class Site:
                 url=self.router.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang))
         return tag
 
-    def card(self, i: int, lang: str) -> Markup:
-        """An event's card, rendered once and kept in the fragment store, keyed by the
-        event's digest and, through the store's context, by the templates and options,
-        so list pages and later builds reuse it."""
+    def card(self, i: int, lang: str) -> str:
+        """An event's card (HTML), rendered once and kept in the fragment store, keyed by
+        the event's digest and, through the store's context, by the templates and
+        options, so list pages and later builds reuse it."""
         kind = b"card-" + lang.encode()
         data = self.fragments.cached(kind, self.ekeys[i])
         if data is not None:
-            return Markup(str(data, "utf-8"))
+            return str(data, "utf-8")
         try:
             html = self.render_card(i, lang)
         except TemplateError as e:
             raise _template_error(e, f"rendering the card of {self.events[i]['slug']}") from None
         self.fragments.put(kind, self.ekeys[i], html)
-        return Markup(html)
+        return html
 
     def render_card(self, i: int, lang: str) -> str:
         card = self._card_ctx.get(lang)
@@ -490,23 +490,32 @@ class Site:
         environment's globals (see _ctx), so Jinja may use it as it is (shared=True)."""
         return templating.render(self._template(template), ctx)
 
-    def _groups(self, idx: list[int], lang: str) -> list[dict]:
-        """Consecutive runs of events in the same month (or the same span of months)."""
-        groups: list[dict] = []
+    def _groups(self, idx: list[int], lang: str) -> list[NS]:
+        """Consecutive runs of events in the same month (or the same span of months), each
+        with its cards joined into one string (the template prints it once)."""
+        groups: list[NS] = []
         seen_ids: set[str] = set()
+        key, cards = None, []
         for i in idx:
             d = self.events[i]["date"]
-            key = (d["start"][:7], d["end"][:7])
-            if not groups or groups[-1]["key"] != key:
-                anchor = "m-" + d["start"][:7]
-                groups.append(NS(key=key, label=month_label(d["start"], d["end"], lang),
+            start, end = d["start"], d["end"]
+            if key != (start[:7], end[:7]):
+                key, cards = (start[:7], end[:7]), []
+                anchor = "m-" + start[:7]
+                groups.append(NS(key=key, label=self._month_label(start[:7], end[:7], lang),
                                  id=anchor if anchor not in seen_ids else None,
-                                 year=int(d["start"][:4]), cards=[]))
+                                 year=int(start[:4]), cards=cards))
                 seen_ids.add(anchor)
-            groups[-1].cards.append(self.card(i, lang))
-        for g in groups:  # one string per group: the template prints it once
+            cards.append(self.card(i, lang))
+        for g in groups:
             g.html = Markup("\n".join(g.cards))
         return groups
+
+    def _month_label(self, start: str, end: str, lang: str) -> str:
+        label = self._memo.get(("month", start, end, lang))
+        if label is None:
+            label = self._memo[("month", start, end, lang)] = month_label(start + "-01", end + "-01", lang)
+        return label
 
     def _pager(self, rel: str, lang: str, page: int, count: int) -> dict | None:
         if count <= 1:

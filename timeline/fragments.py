@@ -191,7 +191,7 @@ class FragmentStore:
             return None
         _, seg, f = self._writer
         f.flush()
-        new, self._drained = self._mine[self._drained:], len(self._mine)
+        new, self._mine, self._drained = self._mine[self._drained:], [], 0
         return self.segments[seg], new
 
     def adopt(self, drained: tuple[str, list[tuple[bytes, bytes, int]]] | None) -> None:

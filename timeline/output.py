@@ -50,9 +50,9 @@ if TYPE_CHECKING:
 
 MANIFEST = ".timeline-manifest.json"
 PARALLEL_MIN = 400  # pages: below this, forking workers costs more than it saves
-SERIAL_KINDS = ("ics", "export")  # joined from the fragment cache, which lives in the parent
 CARD_KINDS = ("home", "listing")  # pages that join event cards: rendered after the cards
-COST_ORDER = {k: n for n, k in enumerate(("search_text", "sources", "search_docs", "sitemap"))}
+WHOLE_SITE_KINDS = ("export", "ics")  # one piece per event: each is a task of its own
+COST_ORDER = {k: n for n, k in enumerate(("export", "ics", "search_text", "sources", "search_docs", "sitemap"))}
 
 _STATE: dict = {}
 
@@ -406,15 +406,16 @@ def _task(task: tuple[str, list]):
     what, payload = task
     if what == "events":
         return _events_chunk(payload)
-    return _render_chunk(payload), None
+    return _render_chunk(payload), _STATE["site"].fragments.drain()
 
 
 def _render_all(site, pages, todo, workers, progress, phases):
     """Render the pages of `todo`. First the event pages (each event with the cards list
-    pages will need) and every page that shows no card (search index, sources, feeds...);
-    the whole-site files built from stored pieces (events.json, calendar.ics) meanwhile in
-    this process, which owns the fragment store; then the list pages, which join the
-    cards. With workers > 1 both rounds run in forked worker processes."""
+    pages will need) and every page that shows no card (events.json and calendar.ics,
+    from stored pieces; the search index, sources, feeds...); then the list pages, which
+    join the cards. With workers > 1 both rounds run in forked worker processes, which
+    hand the pieces they stored back to this process (FragmentStore.drain/adopt); this
+    process touches no event meanwhile, so the memory it shares with them stays shared."""
     total, out = len(todo), []
 
     def advance(results):
@@ -423,9 +424,8 @@ def _render_all(site, pages, todo, workers, progress, phases):
             progress(len(out), total)
 
     kinds = {n: pages[n].kind for n in todo}
-    serial = [n for n in todo if kinds[n] in SERIAL_KINDS]
     lists = [n for n in todo if kinds[n] in CARD_KINDS]
-    others = [n for n in todo if kinds[n] not in SERIAL_KINDS + CARD_KINDS + ("event",)]
+    others = [n for n in todo if kinds[n] not in CARD_KINDS + ("event",)]
     others.sort(key=lambda n: (COST_ORDER.get(kinds[n], len(COST_ORDER)), n))  # costliest first
     by_event: dict[int, tuple[list[int], list[str]]] = {}
     for n in todo:
@@ -440,7 +440,7 @@ def _render_all(site, pages, todo, workers, progress, phases):
     if workers <= 1:
         for start in range(0, len(items), 100):
             advance(_events_chunk(items[start:start + 100])[0])
-        for group in (serial, others, lists):
+        for group in (others, lists):
             for start in range(0, len(group), 100):
                 advance(_render_chunk(group[start:start + 100]))
             if group is others:
@@ -454,14 +454,15 @@ def _render_all(site, pages, todo, workers, progress, phases):
     gc.freeze()
     site.fragments.flush()
     try:
+        big = [n for n in others if kinds[n] in WHOLE_SITE_KINDS]  # one task each
+        others = [n for n in others if kinds[n] not in WHOLE_SITE_KINDS]
         size = max(4, min(50, len(others) // (workers * 16) or 4))
-        tasks = [("pages", others[i:i + size]) for i in range(0, len(others), size)]
+        tasks = [("pages", [n]) for n in big]
+        tasks += [("pages", others[i:i + size]) for i in range(0, len(others), size)]
         size = max(20, min(250, len(items) // (workers * 8) or 20))
         tasks += [("events", items[i:i + size]) for i in range(0, len(items), size)]
         with ctx.Pool(workers, initializer=gc.disable) as pool:
-            running = pool.imap_unordered(_task, tasks)
-            advance(_render_chunk(serial))
-            for done, cards in running:
+            for done, cards in pool.imap_unordered(_task, tasks):
                 site.fragments.adopt(cards)
                 advance(done)
         phases["events"] = time.perf_counter() - t0
