@@ -162,11 +162,18 @@ class Site:
         by_ident = {(s["title"], s.get("publisher"), s.get("url")): s["key"] for s in self.sources}
         self.cites: dict[str, list[int]] = defaultdict(list)
         self.event_source_keys: list[list[str | None]] = []
+        key_of: dict[int, str | None] = {}  # by id: the database shares one dict per citation
         for i, e in enumerate(events):
-            keys = [by_ident.get((s["title"], s.get("publisher"), s.get("url"))) for s in e["sources"]]
+            keys = []
+            for s in e["sources"]:
+                k = key_of.get(id(s), False)
+                if k is False:
+                    k = key_of[id(s)] = by_ident.get((s["title"], s.get("publisher"), s.get("url")))
+                keys.append(k)
             self.event_source_keys.append(keys)
-            for k in dict.fromkeys(k for k in keys if k):
-                self.cites[k].append(i)
+            for n, k in enumerate(keys):
+                if k and k not in keys[:n]:
+                    self.cites[k].append(i)
         # sources pages: at most SOURCES_PAGE_WEIGHT rows (a source, or an event citing it)
         # each; a source cited by very many events continues on the next page
         self.source_pages: list[list[tuple[dict, int, int]]] = [[]]
@@ -353,11 +360,12 @@ class Site:
         # (the path route() gives, without building a Route for each of them)
         heads = [(lang, r.prefix[lang] + "events/", _digest(fp, lang.encode(), b"event")) for lang in self.langs]
         ekeys, lkeys = self.ekeys, self.lkeys
+        blake2b = hashlib.blake2b
         for i in range(n):
-            nb = b"".join(lkeys[j] for j in (i - 1, i + 1) if 0 <= j < n)
+            own = ekeys[i] + b"|" + (lkeys[i - 1] if i else b"") + (lkeys[i + 1] if i + 1 < n else b"")
             seg = segment(self.events[i]["slug"])
             for lang, prefix, head in heads:
-                pages.append(Page(f"{prefix}{seg}/index.html", _digest(head, ekeys[i], b"|", nb),
+                pages.append(Page(f"{prefix}{seg}/index.html", blake2b(head + own, digest_size=16).digest(),
                                   "event", (lang, i)))
         for lang in self.langs:
             L = lang.encode()
@@ -435,7 +443,7 @@ class Site:
             pages.append(Page(name, skey, "sitemap", (name,)))
         seen: set[str] = set()
         for p in pages:
-            if p.path.startswith("/") or ".." in p.path.split("/"):
+            if p.path.startswith("/") or "/../" in f"/{p.path}/":
                 raise BuildError(f"refusing to write outside the output folder: {p.path}")
             if p.path in seen:
                 raise BuildError(f"two pages would be written to {p.path}")

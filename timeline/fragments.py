@@ -36,6 +36,7 @@ from typing import Callable
 FORMAT = 5
 INDEX = "index"
 MAX_SEGMENTS = 64
+READ_AHEAD = 1 << 20
 # a piece's location is one int: segment << 72 | offset << 32 | length
 _LEN_MASK = (1 << 32) - 1
 _OFF_MASK = (1 << 40) - 1
@@ -115,7 +116,8 @@ class FragmentStore:
                 self.live.setdefault(kind, {})[key] = loc
         return loc
 
-    def _read(self, loc: int) -> bytes:
+    def _read(self, loc: int, ahead: int = 0) -> bytes:
+        """The piece at `loc`, and up to `ahead` more bytes of its segment after it."""
         seg, off, length = _unloc(loc)
         pid = os.getpid()
         if self._writer is not None and self._writer[1] == seg and self._writer[0] == pid:
@@ -123,8 +125,8 @@ class FragmentStore:
         fd = self._fds.get(seg)
         if fd is None or fd[0] != pid:
             fd = self._fds[seg] = (pid, os.open(self.path / self.segments[seg], os.O_RDONLY))
-        data = os.pread(fd[1], length, off)
-        if len(data) != length:
+        data = os.pread(fd[1], length + ahead, off)
+        if len(data) < length:
             raise OSError(f"fragment store {self.path}: segment {self.segments[seg]} is short")
         return data
 
@@ -312,9 +314,24 @@ class Joined:
         self.items.append((kind, key))
 
     def __iter__(self):
-        read = self.store.cached
+        store = self.store
+        if store.path is None:
+            for item in self.items:
+                yield item if isinstance(item, bytes) else store.cached(*item)
+            return
+        # Pieces stored one after another (a build stores them in event order) are read
+        # a megabyte at a time, not with one pread each.
+        buf, buf_seg, buf_off = memoryview(b""), -1, 0
         for item in self.items:
-            yield item if isinstance(item, bytes) else read(*item)
+            if isinstance(item, bytes):
+                yield item
+                continue
+            loc = store._find(*item)
+            seg, off, length = _unloc(loc)
+            start = off - buf_off
+            if seg != buf_seg or start < 0 or start + length > len(buf):
+                buf, buf_seg, buf_off, start = memoryview(store._read(loc, READ_AHEAD)), seg, off, 0
+            yield buf[start:start + length]
 
 
 def store_dir(out_dir: Path) -> Path:
