@@ -97,13 +97,27 @@ class BuildReport:
 
 def localized(ev: dict, lang: str) -> tuple[str, str, str]:
     """(title, body, language of that text) for an event shown in `lang`."""
-    own = (ev.get("lang") or "en").split("-")[0]
-    if own == lang:
-        return ev["title"], ev.get("body") or "", ev.get("lang") or "en"
-    tr = (ev.get("translations") or {}).get(lang)
-    if tr and tr.get("title"):
+    tr = _translation(ev, lang)
+    if tr is not None:
         return tr["title"], tr.get("body") or ev.get("body") or "", lang
     return ev["title"], ev.get("body") or "", ev.get("lang") or "en"
+
+
+def localized_title(ev: dict, lang: str) -> tuple[str, str]:
+    """(title, language of that title): what a link to the event shows. It does not read
+    the body, so that a worker linking to an event does not copy its body's memory."""
+    tr = _translation(ev, lang)
+    if tr is not None:
+        return tr["title"], lang
+    return ev["title"], ev.get("lang") or "en"
+
+
+def _translation(ev: dict, lang: str) -> dict | None:
+    """The translation an event is shown in on a page in `lang`; None: its own text."""
+    if (ev.get("lang") or "en").split("-")[0] == lang:
+        return None
+    tr = (ev.get("translations") or {}).get(lang)
+    return tr if tr and tr.get("title") else None
 
 
 def date_display(date: dict, lang: str) -> str:
@@ -269,7 +283,7 @@ class Site:
         v = self._views.get((i, lang)) or self._links.get((i, lang))
         if v is None:
             e = self.events[i]
-            title, _, text_lang = localized(e, lang)
+            title, text_lang = localized_title(e, lang)
             v = self._links[(i, lang)] = NS(
                 url=self.router.url(event_rel(e["slug"]), lang), title=title, text_lang=text_lang,
                 lang_differs=text_lang.split("-")[0] != lang, date=date_display(e["date"], lang))
@@ -693,7 +707,7 @@ class Site:
         cat_index, tag_index = self.cat_index, self.tag_index
         for i in self.search_chunks[k]:
             e = self.events[i]
-            title, _, text_lang = localized(e, lang)
+            title, text_lang = localized_title(e, lang)
             records.append([segment_url(e["slug"]), title,
                             text_lang if text_lang.split("-")[0] != lang else "",
                             date_display(e["date"], lang), e["date"]["start"], cat_index[e["category"]],
@@ -751,6 +765,32 @@ class Site:
     def render_ics(self) -> fragments.Joined:
         return feeds.icalendar(self, self.fragments)
 
+    # ------------------------------------------------------------ per-event pieces
+    def json_piece(self, i: int) -> str:
+        """Event i as events.json shows it."""
+        return _compact(self.events[i])
+
+    def ics_piece(self, i: int) -> str:
+        """Event i as calendar.ics shows it."""
+        return feeds.vevent(self.events[i], self.router, self.langs[0])
+
+    def store_pieces(self, i: int) -> None:
+        """Store event i's parts of events.json and calendar.ics. The worker that renders
+        the event does it, while it has the event at hand: the whole-site files are then
+        joined from stored pieces without reading any event."""
+        key = self.ekeys[i]
+        self.fragments.ensure(b"json", key, functools.partial(self.json_piece, i))
+        self.fragments.ensure(b"ics", key, functools.partial(self.ics_piece, i))
+
+    def events_read(self, page: Page) -> range | None:
+        """The events a page reads, when they are one run (the search chunks): the page is
+        rendered in the worker task that renders those events."""
+        if page.kind == "search_text":
+            return self.search_chunks[page.args[0]]
+        if page.kind == "search_docs":
+            return self.search_chunks[page.args[1]]
+        return None
+
     def render_export(self) -> fragments.Joined:
         """The object `timeline export --format json` prints, written compactly (the indented
         form goes through json's pure-Python encoder, 10x slower), one event at a time so
@@ -765,10 +805,10 @@ class Site:
                 page.add(b",")
             if key == "events":
                 page.add(b'"events":[')
-                for j, (k, e) in enumerate(zip(self.ekeys, self.events)):
+                for j, k in enumerate(self.ekeys):
                     if j:
                         page.add(b",")
-                    page.add_piece(b"json", k, functools.partial(_compact, e))
+                    page.add_piece(b"json", k, functools.partial(self.json_piece, j))
                 page.add(b"]")
             else:
                 page.add((_compact(key) + ":" + _compact(value)).encode("utf-8"))

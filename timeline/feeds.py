@@ -149,13 +149,13 @@ def icalendar(site: "Site", fragments=None) -> str | Joined:
     if fragments is not None:
         page = Joined(fragments)
         page.add(first.encode("utf-8"))
-        for e, key in zip(site.events, site.ekeys):
-            page.add_piece(b"ics", key, functools.partial(_vevent, e, r, lang))
+        for i, key in enumerate(site.ekeys):
+            page.add_piece(b"ics", key, functools.partial(site.ics_piece, i))
         page.add(b"END:VCALENDAR\r\n")
         return page
     out = [first]
     for e in site.events:
-        out.append(_vevent(e, r, lang))
+        out.append(vevent(e, r, lang))
     out.append("END:VCALENDAR\r\n")
     return "".join(out)
 
@@ -163,7 +163,7 @@ def icalendar(site: "Site", fragments=None) -> str | Joined:
 _ONE_DAY = timedelta(days=1)
 
 
-def _vevent(e: dict, r: Router, lang: str) -> str:
+def vevent(e: dict, r: Router, lang: str) -> str:
     d = e["date"]
     start = d["start"].replace("-", "")
     end = (date.fromisoformat(d["end"]) + _ONE_DAY).strftime("%Y%m%d")

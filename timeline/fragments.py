@@ -62,8 +62,7 @@ class FragmentStore:
         self._old_index: dict[bytes, dict[bytes, int]] = {}
         self._fds: dict[int, tuple[int, int]] = {}   # segment -> (pid, fd) for reading
         self._writer = None            # (pid, seg number, file) of this process's segment
-        self._drained = 0              # pieces of this process's segment already reported
-        self._mine: list[tuple[bytes, bytes, int]] = []   # pieces this process appended
+        self._mine: list[tuple[bytes, bytes, int]] = []   # pieces appended since the last drain
         self.changed = False
 
     # ------------------------------------------------------------ reading
@@ -171,7 +170,7 @@ class FragmentStore:
             name = f"seg-{uuid.uuid4().hex}.bin"
             self.segments.append(name)
             self._writer = (pid, len(self.segments) - 1, open(self.path / name, "ab"))
-            self._mine, self._drained = [], 0
+            self._mine = []
         _, seg, f = self._writer
         off = f.tell()
         f.write(data)
@@ -187,13 +186,16 @@ class FragmentStore:
 
     def drain(self) -> tuple[str, list[tuple[bytes, bytes, int]]] | None:
         """In a worker: the pieces it appended since the last drain, for adopt() in the
-        parent (the segment is flushed first, so the parent and later workers can read)."""
+        parent (the segment is flushed first, so the parent and later workers can read);
+        the worker forgets them (its index would only grow)."""
         if (self.path is None or self._writer is None or self._writer[0] != os.getpid()
-                or self._drained == len(self._mine)):
+                or not self._mine):
             return None
         _, seg, f = self._writer
         f.flush()
-        new, self._mine, self._drained = self._mine[self._drained:], [], 0
+        new, self._mine = self._mine, []
+        for kind, key, _ in new:  # the parent keeps them from now on
+            self.live[kind].pop(key, None)
         return self.segments[seg], new
 
     def adopt(self, drained: tuple[str, list[tuple[bytes, bytes, int]]] | None) -> None:

@@ -50,9 +50,10 @@ if TYPE_CHECKING:
 
 MANIFEST = ".timeline-manifest.json"
 PARALLEL_MIN = 400  # pages: below this, forking workers costs more than it saves
-CARD_KINDS = ("home", "listing")  # pages that join event cards: rendered after the cards
-WHOLE_SITE_KINDS = ("export", "ics")  # one piece per event: each is a task of its own
-COST_ORDER = {k: n for n, k in enumerate(("export", "ics", "search_text", "sources", "search_docs", "sitemap"))}
+# rendered in the second round, costliest first: they join what the first round stored
+# (cards, pieces) or read events from all over the chronology
+SECOND_ROUND = ("export", "ics", "sources", "home", "listing")
+TASK_EVENTS = 500  # events in one worker task (search.CHUNK: a search chunk's pages go along)
 
 _STATE: dict = {}
 
@@ -212,18 +213,26 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
     return out
 
 
-def _events_chunk(items: list[tuple[int, list[int], list[str]]]):
-    """Per event: its pages, then the cards list pages will need, from the same view (so
-    the event's view is built once). Returns (index, digest, written?) per page, and the
-    cards this process added to the fragment store (see FragmentStore.drain)."""
+def _events_chunk(items: list[tuple[int, list[int], list[str]]]) -> list[tuple[int, str, bool]]:
+    """Per event: its pages, the cards list pages will need and its parts of the
+    whole-site files, all from the event at hand (its view is built once)."""
     site: Site = _STATE["site"]
     done = []
     for i, numbers, card_langs in items:
         done += _render_chunk(numbers)
         for lang in card_langs:
             site.card(i, lang)
+        site.store_pieces(i)
         site.forget()
-    return done, site.fragments.drain()
+    return done
+
+
+def _task(task: tuple[list, list[int]]):
+    """One unit of work: a run of events (see _events_chunk) and pages. Returns what was
+    written, and the pieces this process stored since its last task (for adopt())."""
+    items, numbers = task
+    done = _events_chunk(items) + _render_chunk(numbers)
+    return done, _STATE["site"].fragments.drain()
 
 
 # ---------------------------------------------------------------- swapping folders
@@ -401,21 +410,16 @@ def _parents(path: str):
         d = os.path.dirname(d)
 
 
-def _task(task: tuple[str, list]):
-    """One unit of work for a worker: a run of events (pages and cards), or other pages."""
-    what, payload = task
-    if what == "events":
-        return _events_chunk(payload)
-    return _render_chunk(payload), _STATE["site"].fragments.drain()
-
-
 def _render_all(site, pages, todo, workers, progress, phases):
-    """Render the pages of `todo`. First the event pages (each event with the cards list
-    pages will need) and every page that shows no card (events.json and calendar.ics,
-    from stored pieces; the search index, sources, feeds...); then the list pages, which
-    join the cards. With workers > 1 both rounds run in forked worker processes, which
-    hand the pieces they stored back to this process (FragmentStore.drain/adopt); this
-    process touches no event meanwhile, so the memory it shares with them stays shared."""
+    """Render the pages of `todo` in two rounds of tasks. Round one: runs of events (each
+    event's pages, the cards list pages will need, its parts of events.json and
+    calendar.ics; the search chunks of the run go along), then the small pages that read
+    few events. Round two, when every card and piece is stored: the list pages, which join
+    cards; events.json and calendar.ics, which join pieces; the sources pages. With
+    workers > 1 each round runs in forked worker processes, which hand back the pieces
+    they stored (FragmentStore.drain/adopt). A worker reads only the events it renders,
+    as far as it can: every object it reads is copied out of the memory it shares with
+    this process (reference counts), so the less it reads, the less memory the build takes."""
     total, out = len(todo), []
 
     def advance(results):
@@ -424,27 +428,43 @@ def _render_all(site, pages, todo, workers, progress, phases):
             progress(len(out), total)
 
     kinds = {n: pages[n].kind for n in todo}
-    lists = [n for n in todo if kinds[n] in CARD_KINDS]
-    others = [n for n in todo if kinds[n] not in CARD_KINDS + ("event",)]
-    others.sort(key=lambda n: (COST_ORDER.get(kinds[n], len(COST_ORDER)), n))  # costliest first
+    second = [n for n in todo if kinds[n] in SECOND_ROUND]
+    second.sort(key=lambda n: (SECOND_ROUND.index(kinds[n]), n))  # costliest first
+    # a task renders a run of `size` events (a search chunk's 500, fewer for a small site,
+    # so that each worker gets several tasks) and the pages that read only those events
+    size = TASK_EVENTS
+    while size > 10 and len(site.events) < size * workers * 4:
+        size //= 2
+    runs: dict[int, tuple[list, list[int]]] = {}   # run number -> (event items, pages)
+    small: list[int] = []
+    for n in todo:
+        if kinds[n] == "event" or kinds[n] in SECOND_ROUND:
+            continue
+        read = site.events_read(pages[n])
+        if read is None or not len(read):
+            small.append(n)
+        else:
+            runs.setdefault(read[0] // size, ([], []))[1].append(n)
     by_event: dict[int, tuple[list[int], list[str]]] = {}
     for n in todo:
         if kinds[n] == "event":
             by_event.setdefault(pages[n].args[1], ([], []))[0].append(n)
-    for i, lang in sorted({c for n in lists for c in site.cards_for(pages[n])}):
+    for i, lang in sorted({c for n in second for c in site.cards_for(pages[n])}):
         if not site.has_card(i, lang):
             by_event.setdefault(i, ([], []))[1].append(lang)
-    items = [(i, numbers, langs) for i, (numbers, langs) in sorted(by_event.items())]
+    for i, (numbers, langs) in sorted(by_event.items()):
+        runs.setdefault(i // size, ([], []))[0].append((i, numbers, langs))
+    first = [runs[k] for k in sorted(runs)]
+    first += [([], small[i:i + 20]) for i in range(0, len(small), 20)]
+    step = max(1, min(50, len(second) // (workers * 16)))
+    rest = [([], second[i:i + step]) for i in range(0, len(second), step)]
 
     t0 = time.perf_counter()
     if workers <= 1:
-        for start in range(0, len(items), 100):
-            advance(_events_chunk(items[start:start + 100])[0])
-        for group in (others, lists):
-            for start in range(0, len(group), 100):
-                advance(_render_chunk(group[start:start + 100]))
-            if group is others:
-                phases["events"] = time.perf_counter() - t0
+        for round_ in (first, rest):
+            for task in round_:
+                advance(_task(task)[0])
+            phases.setdefault("events", time.perf_counter() - t0)
         return sorted(out)
 
     ctx = multiprocessing.get_context("fork")
@@ -452,26 +472,16 @@ def _render_all(site, pages, todo, workers, progress, phases):
     # from walking (and so copying) every object the parent holds.
     gc.collect()
     gc.freeze()
-    site.fragments.flush()
     try:
-        big = [n for n in others if kinds[n] in WHOLE_SITE_KINDS]  # one task each
-        others = [n for n in others if kinds[n] not in WHOLE_SITE_KINDS]
-        size = max(4, min(50, len(others) // (workers * 16) or 4))
-        tasks = [("pages", [n]) for n in big]
-        tasks += [("pages", others[i:i + size]) for i in range(0, len(others), size)]
-        size = max(20, min(250, len(items) // (workers * 8) or 20))
-        tasks += [("events", items[i:i + size]) for i in range(0, len(items), size)]
-        with ctx.Pool(workers, initializer=gc.disable) as pool:
-            for done, cards in pool.imap_unordered(_task, tasks):
-                site.fragments.adopt(cards)
-                advance(done)
-        phases["events"] = time.perf_counter() - t0
-        if lists:
+        for round_ in (first, rest):
+            if not round_:
+                continue
             site.fragments.flush()
-            size = max(4, min(50, len(lists) // (workers * 16) or 4))
             with ctx.Pool(workers, initializer=gc.disable) as pool:
-                for done in pool.imap_unordered(_render_chunk, [lists[i:i + size] for i in range(0, len(lists), size)]):
+                for done, pieces in pool.imap_unordered(_task, round_):
+                    site.fragments.adopt(pieces)
                     advance(done)
+            phases.setdefault("events", time.perf_counter() - t0)
     finally:
         gc.unfreeze()
     return sorted(out)
