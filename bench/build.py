@@ -155,10 +155,9 @@ def measure(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
     event's body changed (re-imported by slug)."""
     work = OUT / str(n)
     dbfile = work / "events.db"
-    site = out_root / f"site-{n}"
-    for leftover in (site, *site.parent.glob(f".{site.name}.timeline-*")):  # spare, fragment store
-        subprocess.run(["rm", "-rf", str(leftover)], check=True)
-    os.sync()
+    # a folder no earlier run used: deleting a large old site just before the build would
+    # time the disk's deferred work for that deletion too; old runs are deleted afterwards
+    site = out_root / f"site-{n}-{os.getpid()}"
     rows = {"full": run_build(dbfile, site, langs), "nochange": run_build(dbfile, site, langs)}
     event = json.loads(subprocess.run(
         [sys.executable, "-m", "timeline", "--db", str(dbfile), "show", f"event-{n // 2:06d}", "--json"],
@@ -168,6 +167,11 @@ def measure(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
     subprocess.run([sys.executable, "-m", "timeline", "--db", str(dbfile), "import",
                     str(work / "one.json")], check=True, capture_output=True, cwd=ROOT)
     rows["one"] = run_build(dbfile, site, langs)
+    for old in out_root.glob(f".site-{n}-*"), out_root.glob(f"site-{n}-*"):
+        for path in old:
+            subprocess.run(["rm", "-rf", str(path)], check=True)
+    os.sync()
+    time.sleep(5)  # let the disk finish that deletion before the next measurement
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
 from pathlib import Path
@@ -73,6 +74,20 @@ def test_one_changed_event_appends_to_the_store(tmp_path: Path, many_pages) -> N
     assert 1 <= len(added) <= 3 and sum(p.stat().st_size for p in added) < 10_000
     assert "events/event-000150/index.html" in report.written_paths
     assert files(site) == files(_fresh(chrono, tmp_path / "fresh"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_store_holds_every_piece_of_every_event(tmp_path: Path, many_pages, jobs: int) -> None:
+    site = tmp_path / "site"
+    chrono = synthetic(150)
+    build_site(chrono, site, jobs=jobs)
+    index = marshal.loads((store_dir(site) / INDEX).read_bytes())
+    counts = {kind: len(keys) // 16 for kind, (keys, *_) in index["kinds"].items()}
+    assert counts == {b"card-en": 150, b"card-zh": 150, b"json": 150, b"ics": 150}
+    chrono.events[10]["body"] += " More."
+    build_site(chrono, site, jobs=jobs)
+    index = marshal.loads((store_dir(site) / INDEX).read_bytes())
+    assert {kind: len(keys) // 16 for kind, (keys, *_) in index["kinds"].items()} == counts
 
 
 def _fresh(chrono: Chronology, out: Path) -> Path:

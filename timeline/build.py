@@ -6,9 +6,10 @@ Two phases (gather, then write), as in mkdocs:
    lists every output file as a `Page(path, key, kind, args)`. The key is a digest of
    everything the page shows (the events' own digests, its neighbours, the templates,
    the options), so planning renders nothing.
-2. Write (timeline/output.py). Only pages whose key
-   differs from the manifest of the live site are rendered; a page whose bytes come out
-   the same as the live file is not written either.
+2. Write (timeline/output.py). Only pages whose key differs from the manifest of the
+   live site are rendered, by worker processes event by event; a page whose bytes come
+   out the same as the live file is not written either. Event cards and each event's
+   part of events.json and calendar.ics are kept between builds (timeline/fragments.py).
 
 Atomic and incremental at once: the site lives in two trees, the live `site/` and a
 hidden sibling spare (`.site.timeline-spare/`) that shares every unchanged file with it
@@ -17,6 +18,7 @@ linking unchanged ones from the live tree, deleting removed ones), writes its ma
 and then swaps the two directories in one rename(2) (renameat2 RENAME_EXCHANGE). A build
 killed at any moment before that rename leaves `site/` exactly as it was; after it, the
 new site is complete. Unchanged files keep their inode and mtime, so nothing is rewritten.
+A first build renames its tree into place; the next build makes the spare.
 """
 
 from __future__ import annotations
@@ -237,6 +239,11 @@ class Site:
                                             sorted((e.get("translations") or {}).items())]), 2),
                             digest_size=16).digest()
             for e in events]
+        # what an event's calendar entry shows (feeds.vevent): its link, category, last day
+        self.ikeys: list[bytes] = [
+            hashlib.blake2b(lk + e["category"].encode() + b"|" + e["date"]["end"].encode(),
+                            digest_size=16).digest()
+            for lk, e in zip(self.lkeys, events)]
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
                                _b(sorted({o["source"]: self.source_page_of.get(o["source"])
                                           for o in self.chrono.observations}.items())))
@@ -778,9 +785,8 @@ class Site:
         """Store event i's parts of events.json and calendar.ics. The worker that renders
         the event does it, while it has the event at hand: the whole-site files are then
         joined from stored pieces without reading any event."""
-        key = self.ekeys[i]
-        self.fragments.ensure(b"json", key, functools.partial(self.json_piece, i))
-        self.fragments.ensure(b"ics", key, functools.partial(self.ics_piece, i))
+        self.fragments.ensure(b"json", self.ekeys[i], functools.partial(self.json_piece, i))
+        self.fragments.ensure(b"ics", self.ikeys[i], functools.partial(self.ics_piece, i))
 
     def events_read(self, page: Page) -> range | None:
         """The events a page reads, when they are one run (the search chunks): the page is
@@ -893,8 +899,8 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
             site.fragments.abandon()
             raise
         saving = time.perf_counter()
-        site.fragments.save(keep={kind: site.ekeys for kind in
-                                  [b"card-" + lang.encode() for lang in langs] + [b"json", b"ics"]})
+        keep = {kind: site.ekeys for kind in [b"card-" + lang.encode() for lang in langs] + [b"json"]}
+        site.fragments.save(keep=keep | {b"ics": site.ikeys})
     report.seconds = time.perf_counter() - started
     report.phases.update(index=indexed - started, plan=planned - indexed,
                          cache=report.seconds - (saving - started))

@@ -26,6 +26,7 @@ context means the pieces are rendered again.
 from __future__ import annotations
 
 import array
+import hashlib
 import marshal
 import os
 import shutil
@@ -247,13 +248,13 @@ class FragmentStore:
                 lens.append(length)
             kinds[kind] = (b"".join(keys), segs.tobytes(), offs.tobytes(), lens.tobytes())
         names = [self.segments[s] for s in used]
-        for name in names:
-            _fsync(self.path / name)
+        # Written after the segments and replaced atomically. No fsync: after a crash the
+        # index may be the old one (its pieces are intact) or name data a segment does
+        # not hold yet, which _load sees (a segment shorter than the index says) and
+        # then ignores the store.
         tmp = self.path / (INDEX + ".tmp")
         with open(tmp, "wb") as f:
             marshal.dump({"format": FORMAT, "context": self.context, "segments": names, "kinds": kinds}, f)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(tmp, self.path / INDEX)
         keep = set(names) | {INDEX}
         for entry in os.scandir(self.path):
@@ -301,8 +302,9 @@ class FragmentStore:
 
 class Joined:
     """A large page (events.json, calendar.ics) as literal bytes and stored pieces in
-    order. Iterating it reads the pieces one at a time, so the page is never whole in
-    memory; the writer iterates it twice (digest, then write)."""
+    order. Iterating it reads the pieces, a megabyte at a time, so the page is never
+    whole in memory. Its identity() stands for a digest of its bytes without reading
+    them: a piece's bytes are fixed by its kind, its key and the store's context."""
 
     def __init__(self, store: FragmentStore):
         self.store = store
@@ -314,6 +316,15 @@ class Joined:
     def add_piece(self, kind: bytes, key: bytes, make: Callable[[], str]) -> None:
         self.store.ensure(kind, key, make)
         self.items.append((kind, key))
+
+    def identity(self) -> str:
+        h = hashlib.blake2b(self.store.context, digest_size=16)
+        for item in self.items:
+            if isinstance(item, bytes):
+                h.update(b"\x00" + len(item).to_bytes(8, "little") + item)
+            else:
+                h.update(b"\x01" + len(item[0]).to_bytes(8, "little") + item[0] + item[1])
+        return h.hexdigest()
 
     def __iter__(self):
         store = self.store
@@ -347,14 +358,6 @@ def open_store(out_dir: Path, context: bytes) -> FragmentStore:
     if path.exists() and not path.is_dir():   # the single-file cache of earlier versions
         path.unlink()
     return FragmentStore(path, context)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _delete(path: str) -> None:

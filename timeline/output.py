@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from timeline.errors import BuildError
+from timeline.fragments import Joined
 
 if TYPE_CHECKING:
     from timeline.build import BuildReport, Page, Site
@@ -107,15 +108,11 @@ def _check_target(out_dir: Path) -> None:
 
 # ---------------------------------------------------------------- file operations
 
-def _digest_of(data) -> str:
-    """The digest of a page's bytes: `data` is bytes, or an iterable of bytes (a Joined
-    page, read piece by piece)."""
-    if isinstance(data, bytes):
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
-    h = hashlib.blake2b(digest_size=16)
-    for part in data:
-        h.update(part)
-    return h.hexdigest()
+def _digest_of(data: "bytes | Joined") -> str:
+    """What identifies a page's bytes: their digest, or a Joined page's identity."""
+    if isinstance(data, Joined):
+        return data.identity()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _write_new(path: str, data) -> None:
@@ -463,7 +460,9 @@ def _render_all(site, pages, todo, workers, progress, phases):
     if workers <= 1:
         for round_ in (first, rest):
             for task in round_:
-                advance(_task(task)[0])
+                done, pieces = _task(task)
+                site.fragments.adopt(pieces)
+                advance(done)
             phases.setdefault("events", time.perf_counter() - t0)
         return sorted(out)
 
