@@ -1,0 +1,70 @@
+"""timeline serve: a real server process, a real database edited beside it."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = Path(__file__).parent / "fixtures" / "sample.yaml"
+
+
+def timeline(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "timeline", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
+
+
+def test_serve_rebuilds_when_the_database_changes(tmp_path: Path) -> None:
+    assert timeline("--db", "events.db", "import", str(SAMPLE), cwd=tmp_path).returncode == 0
+    server = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "--db", "events.db", "serve", "--port", "0",
+         "--base-url", "/kling/"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            lines.append(server.stdout.readline())
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/kling/)", lines[-1])
+            if found:
+                break
+        else:
+            raise AssertionError("no 'Serving' line: " + "".join(lines))
+        base = found.group(1)
+        assert lines[0].startswith("Built ")  # it built before serving
+        status, page = fetch(base + "events/kling-2-0-release/")
+        assert status == 200 and "Renamed by the test" not in page
+        assert fetch(base + "no/such/page/")[0] == 404
+
+        edit = timeline("--db", "events.db", "edit", "kling-2-0-release", "--title",
+                        "Renamed by the test", cwd=tmp_path)
+        assert edit.returncode == 0, edit.stderr
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if "Renamed by the test" in fetch(base + "events/kling-2-0-release/")[1]:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the served page never showed the new title")
+        assert "Renamed by the test" in fetch(base)[1]  # the index shows it too
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0
+    rebuilt = [line for line in out.splitlines() if line.startswith("Built ")]
+    assert rebuilt and " 0 written" not in rebuilt[0] and "written" in rebuilt[0]
+    assert out.rstrip().endswith("Stopped.")
