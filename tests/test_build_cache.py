@@ -136,7 +136,7 @@ def test_store_drops_dead_pieces_and_compacts(tmp_path: Path) -> None:
 
 def test_store_in_memory() -> None:
     store = FragmentStore(None, b"")
-    assert store.get(b"json", b"k" * 16, lambda: "{}") == b"{}"
+    store.ensure(b"json", b"k" * 16, lambda: "{}")
     assert store.cached(b"json", b"k" * 16) == b"{}" and store.drain() is None
 
 

@@ -43,8 +43,8 @@ from timeline import charts, feeds, fragments, markup, output, search, templatin
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
-                                 category_rel, event_rel, lang_of, make_env, month_label,
-                                 segment, tag_kind_label, template_files)
+                                 category_rel, event_rel, lang_of, localized, localized_title,
+                                 make_env, month_label, segment, tag_kind_label, template_files)
 from timeline.models import CATEGORIES, TAG_KINDS
 
 PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
@@ -95,31 +95,6 @@ class BuildReport:
     def summary(self) -> str:
         return (f"Built {self.out_dir}: {self.pages} files, {self.written} written, "
                 f"{self.unchanged} unchanged, {self.removed} removed in {self.seconds:.2f} s")
-
-
-def localized(ev: dict, lang: str) -> tuple[str, str, str]:
-    """(title, body, language of that text) for an event shown in `lang`."""
-    tr = _translation(ev, lang)
-    if tr is not None:
-        return tr["title"], tr.get("body") or ev.get("body") or "", lang
-    return ev["title"], ev.get("body") or "", ev.get("lang") or "en"
-
-
-def localized_title(ev: dict, lang: str) -> tuple[str, str]:
-    """(title, language of that title): what a link to the event shows. It does not read
-    the body, so that a worker linking to an event does not copy its body's memory."""
-    tr = _translation(ev, lang)
-    if tr is not None:
-        return tr["title"], lang
-    return ev["title"], ev.get("lang") or "en"
-
-
-def _translation(ev: dict, lang: str) -> dict | None:
-    """The translation an event is shown in on a page in `lang`; None: its own text."""
-    if (ev.get("lang") or "en").split("-")[0] == lang:
-        return None
-    tr = (ev.get("translations") or {}).get(lang)
-    return tr if tr and tr.get("title") else None
 
 
 def date_display(date: dict, lang: str) -> str:

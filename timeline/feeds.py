@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import timeline
 from timeline import markup
 from timeline.fragments import Joined
-from timeline.templating import LANG_TAGS, Router, category_label, event_rel
+from timeline.templating import LANG_TAGS, Router, category_label, event_rel, localized_title
 
 if TYPE_CHECKING:
     from timeline.build import Site
@@ -38,14 +38,6 @@ def event_uuid(slug: str, lang: str = "en") -> str:
     """A stable id for an event, whatever the site's URL: a UUID from its slug."""
     name = f"timeline:event:{slug}" if lang == "en" else f"timeline:event:{lang}:{slug}"
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
-
-
-def localized_title(ev: dict, lang: str) -> str:
-    if (ev.get("lang") or "en").split("-")[0] != lang:
-        tr = (ev.get("translations") or {}).get(lang)
-        if tr and tr.get("title"):
-            return tr["title"]
-    return ev["title"]
 
 
 def _stamp(iso_day: str) -> str:
@@ -172,7 +164,7 @@ def vevent(e: dict, r: Router, lang: str) -> str:
     display = (d.get("display") or {}).get(lang) or d.get("edtf") or d["start"]
     lines = ["BEGIN:VEVENT", f"UID:{event_uuid(e['slug'])}", f"DTSTAMP:{start}T000000Z",
              f"DTSTART;VALUE=DATE:{start}", f"DTEND;VALUE=DATE:{end}",
-             f"SUMMARY:{ics_text(localized_title(e, lang))}",
+             f"SUMMARY:{ics_text(localized_title(e, lang)[0])}",
              f"DESCRIPTION:{ics_text(display + ' · ' + label)}", f"CATEGORIES:{ics_text(label)}"]
     if url.startswith(("http://", "https://")):
         lines.append(f"URL:{url}")

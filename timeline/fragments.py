@@ -142,14 +142,6 @@ class FragmentStore:
         loc = self._find(kind, key)
         return None if loc is None else self._read(loc)
 
-    def get(self, kind: bytes, key: bytes, make: Callable[[], str]) -> bytes:
-        """The stored piece, or make() stored now."""
-        data = self.cached(kind, key)
-        if data is None:
-            data = make().encode("utf-8")
-            self.put(kind, key, data)
-        return data
-
     def ensure(self, kind: bytes, key: bytes, make: Callable[[], str]) -> None:
         """Store make() unless the piece is stored already (for Joined pages)."""
         if not self.has(kind, key):

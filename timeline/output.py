@@ -424,37 +424,7 @@ def _render_all(site, pages, todo, workers, progress, phases):
         if progress:
             progress(len(out), total)
 
-    kinds = {n: pages[n].kind for n in todo}
-    second = [n for n in todo if kinds[n] in SECOND_ROUND]
-    second.sort(key=lambda n: (SECOND_ROUND.index(kinds[n]), n))  # costliest first
-    # a task renders a run of `size` events (a search chunk's 500, fewer for a small site,
-    # so that each worker gets several tasks) and the pages that read only those events
-    size = TASK_EVENTS
-    while size > 10 and len(site.events) < size * workers * 4:
-        size //= 2
-    runs: dict[int, tuple[list, list[int]]] = {}   # run number -> (event items, pages)
-    small: list[int] = []
-    for n in todo:
-        if kinds[n] == "event" or kinds[n] in SECOND_ROUND:
-            continue
-        read = site.events_read(pages[n])
-        if read is None or not len(read):
-            small.append(n)
-        else:
-            runs.setdefault(read[0] // size, ([], []))[1].append(n)
-    by_event: dict[int, tuple[list[int], list[str]]] = {}
-    for n in todo:
-        if kinds[n] == "event":
-            by_event.setdefault(pages[n].args[1], ([], []))[0].append(n)
-    for i, lang in sorted({c for n in second for c in site.cards_for(pages[n])}):
-        if not site.has_card(i, lang):
-            by_event.setdefault(i, ([], []))[1].append(lang)
-    for i, (numbers, langs) in sorted(by_event.items()):
-        runs.setdefault(i // size, ([], []))[0].append((i, numbers, langs))
-    first = [runs[k] for k in sorted(runs)]
-    first += [([], small[i:i + 20]) for i in range(0, len(small), 20)]
-    step = max(1, min(50, len(second) // (workers * 16)))
-    rest = [([], second[i:i + step]) for i in range(0, len(second), step)]
+    first, rest = _plan_tasks(site, pages, todo, workers)
 
     t0 = time.perf_counter()
     if workers <= 1:
@@ -463,7 +433,7 @@ def _render_all(site, pages, todo, workers, progress, phases):
                 done, pieces = _task(task)
                 site.fragments.adopt(pieces)
                 advance(done)
-            phases.setdefault("events", time.perf_counter() - t0)
+            phases.setdefault("first round", time.perf_counter() - t0)
         return sorted(out)
 
     ctx = multiprocessing.get_context("fork")
@@ -480,10 +450,44 @@ def _render_all(site, pages, todo, workers, progress, phases):
                 for done, pieces in pool.imap_unordered(_task, round_):
                     site.fragments.adopt(pieces)
                     advance(done)
-            phases.setdefault("events", time.perf_counter() - t0)
+            phases.setdefault("first round", time.perf_counter() - t0)
     finally:
         gc.unfreeze()
     return sorted(out)
+
+
+def _plan_tasks(site, pages, todo, workers) -> tuple[list, list]:
+    """The two rounds of _render_all as lists of (event items, page numbers) tasks."""
+    kinds = {n: pages[n].kind for n in todo}
+    second = [n for n in todo if kinds[n] in SECOND_ROUND]
+    second.sort(key=lambda n: (SECOND_ROUND.index(kinds[n]), n))  # costliest first
+    # a task renders a run of `size` events (a search chunk's 500, fewer for a small site,
+    # so that each worker gets several tasks) and the pages that read only those events
+    size = TASK_EVENTS
+    while size > 10 and len(site.events) < size * workers * 4:
+        size //= 2
+    runs: dict[int, tuple[list, list[int]]] = {}   # run number -> (event items, pages)
+    small: list[int] = []
+    by_event: dict[int, tuple[list[int], list[str]]] = {}
+    for n in todo:
+        if kinds[n] == "event":
+            by_event.setdefault(pages[n].args[1], ([], []))[0].append(n)
+        elif kinds[n] not in SECOND_ROUND:
+            read = site.events_read(pages[n])
+            if read:
+                runs.setdefault(read[0] // size, ([], []))[1].append(n)
+            else:
+                small.append(n)
+    for i, lang in sorted({c for n in second for c in site.cards_for(pages[n])}):
+        if not site.has_card(i, lang):
+            by_event.setdefault(i, ([], []))[1].append(lang)
+    for i, (numbers, langs) in sorted(by_event.items()):
+        runs.setdefault(i // size, ([], []))[0].append((i, numbers, langs))
+    first = [runs[k] for k in sorted(runs)]
+    first += [([], small[i:i + 20]) for i in range(0, len(small), 20)]
+    step = max(1, min(50, len(second) // (workers * 16)))
+    rest = [([], second[i:i + step]) for i in range(0, len(second), step)]
+    return first, rest
 
 
 def _remove(tree: Path, path: str) -> None:

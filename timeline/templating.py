@@ -141,6 +141,31 @@ def lang_of(text: str | None, page_lang: str) -> str | None:
     return "zh" if _CJK.search(text) else None
 
 
+def localized(ev: dict, lang: str) -> tuple[str, str, str]:
+    """(title, body, language of that text) for an event shown in `lang`."""
+    tr = _translation(ev, lang)
+    if tr is not None:
+        return tr["title"], tr.get("body") or ev.get("body") or "", lang
+    return ev["title"], ev.get("body") or "", ev.get("lang") or "en"
+
+
+def localized_title(ev: dict, lang: str) -> tuple[str, str]:
+    """(title, language of that title): what a link to the event shows. It does not read
+    the body, so that a worker linking to an event does not copy its body's memory."""
+    tr = _translation(ev, lang)
+    if tr is not None:
+        return tr["title"], lang
+    return ev["title"], ev.get("lang") or "en"
+
+
+def _translation(ev: dict, lang: str) -> dict | None:
+    """The translation an event is shown in on a page in `lang`; None: its own text."""
+    if (ev.get("lang") or "en").split("-")[0] == lang:
+        return None
+    tr = (ev.get("translations") or {}).get(lang)
+    return tr if tr and tr.get("title") else None
+
+
 def category_label(slug: str, lang: str) -> str:
     labels = CATEGORIES.get(slug)
     return (labels[1] if lang == "zh" else labels[0]) if labels else slug
