@@ -174,3 +174,17 @@ def test_cli_template_error_is_one_line(tmp_path: Path, cli_sqlite) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
     assert "event.html line 1" in result.output and "Traceback" not in result.output
+
+
+def test_many_small_builds_do_not_pile_up_segments(tmp_path: Path) -> None:
+    from timeline.fragments import MAX_SEGMENTS
+    path = tmp_path / "store"
+    keys = []
+    for n in range(MAX_SEGMENTS + 10):  # each "build" stores one new piece: one new segment
+        store = FragmentStore(path, b"ctx")
+        keys.append(n.to_bytes(16, "big"))
+        store.put(b"card", keys[-1], f"card {n}")
+        store.save(keep={b"card": keys})
+        assert len(list(path.glob("seg-*.bin"))) <= MAX_SEGMENTS + 1
+    store = FragmentStore(path, b"ctx")
+    assert [bytes(store.cached(b"card", k)) for k in keys] == [f"card {n}".encode() for n in range(len(keys))]
