@@ -51,7 +51,7 @@ PAGE_SIZE = 200          # events on one list page: keeps every HTML page far be
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
-FORMAT = b"timeline-site-6"  # bump when the page keys' meaning changes
+FORMAT = b"timeline-site-7"  # bump when the page keys' meaning changes
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -122,6 +122,10 @@ class Site:
         self._memo: dict[tuple, object] = {}
         self._templates: dict[str, object] = {}
         self._links: dict[tuple[int, str], NS] = {}
+        # an event's URL is this + its segment_url + "/" (what router.url(event_rel(...)) gives)
+        self._events_url = {lang: router.url("events/", lang) for lang in self.langs}
+        self._card_kind = {lang: b"card-" + lang.encode() for lang in self.langs}
+        self._citations: dict[str, dict[int, tuple[dict, dict]]] = {lang: {} for lang in self.langs}
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
         self._last_summary: tuple[str | None, str] = (None, "")
         self._index()
@@ -229,19 +233,25 @@ class Site:
         if v is not None:
             return v
         e = self.events[i]
-        r = self.router
+        seg = segment_url(e["slug"])
         title, body, text_lang = localized(e, lang)
         d = e["date"]
+        # a citation's fields are the same wherever it is cited: made once per citation
+        # dict (the database shares one between the events citing a source at a locator)
+        cited = self._citations[lang]
         sources = []
         for n, (s, key) in enumerate(zip(e["sources"], self.event_source_keys[i]), 1):
-            sources.append(NS({
-                "n": n, "title": s["title"], "publisher": s.get("publisher"),
-                "lang": self._source_lang(key, s, lang),
-                "url": markup.safe_url(s.get("url")),
-                "published": s.get("published"), "locator": s.get("locator"),
-                "ref": self._source_ref(key, lang) if key else None}))
+            fields = cited.get(id(s))
+            if fields is None or fields[0] is not s:
+                fields = cited[id(s)] = (s, {
+                    "title": s["title"], "publisher": s.get("publisher"),
+                    "lang": self._source_lang(key, s, lang),
+                    "url": markup.safe_url(s.get("url")),
+                    "published": s.get("published"), "locator": s.get("locator"),
+                    "ref": self._source_ref(key, lang) if key else None})
+            sources.append(NS(fields[1], n=n))
         v = NS({
-            "slug": e["slug"], "seg": segment_url(e["slug"]), "url": r.url(event_rel(e['slug']), lang),
+            "slug": e["slug"], "seg": seg, "url": self._events_url[lang] + seg + "/",
             "title": title,
             "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
             "summary": self._summary(body), "body_md": body, "date": date_display(d, lang),
@@ -266,8 +276,10 @@ class Site:
         if v is None:
             e = self.events[i]
             title, text_lang = localized_title(e, lang)
+            if len(self._links) > 4096:  # kept across events (a page links to both neighbours)
+                self._links.clear()
             v = self._links[(i, lang)] = NS(
-                url=self.router.url(event_rel(e["slug"]), lang), title=title, text_lang=text_lang,
+                url=self._events_url[lang] + segment_url(e["slug"]) + "/", title=title, text_lang=text_lang,
                 lang_differs=text_lang.split("-")[0] != lang, date=date_display(e["date"], lang))
         return v
 
@@ -304,7 +316,7 @@ class Site:
         """An event's card (HTML), rendered once and kept in the fragment store, keyed by
         the event's digest and, through the store's context, by the templates and
         options, so list pages and later builds reuse it."""
-        kind = b"card-" + lang.encode()
+        kind = self._card_kind[lang]
         data = self.fragments.cached(kind, self.ekeys[i])
         if data is not None:
             return str(data, "utf-8")
@@ -323,13 +335,12 @@ class Site:
         return self._page("_event_card.html", {**card, "e": self.view(i, lang)})
 
     def has_card(self, i: int, lang: str) -> bool:
-        return self.fragments.has(b"card-" + lang.encode(), self.ekeys[i])
+        return self.fragments.has(self._card_kind[lang], self.ekeys[i])
 
     def forget(self) -> None:
         """Drop the per-event views (pages are rendered event by event: each view is used
         by the event's page and card, then not again)."""
         self._views.clear()
-        self._links.clear()
 
     def _template(self, name: str):
         tpl = self._templates.get(name)
@@ -354,15 +365,17 @@ class Site:
         facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
         # event pages first, both languages of an event side by side (they share a body)
         # (the path route() gives, without building a Route for each of them)
-        heads = [(lang, r.prefix[lang] + "events/", _digest(fp, lang.encode(), b"event")) for lang in self.langs]
-        ekeys, lkeys = self.ekeys, self.lkeys
+        # (one key for an event's pages in every language: the path tells them apart)
+        prefixes = [(lang, r.prefix[lang] + "events/") for lang in self.langs]
+        head = _digest(fp, b"event")
+        ekeys, lkeys, events = self.ekeys, self.lkeys, self.events
         blake2b = hashlib.blake2b
         for i in range(n):
-            own = ekeys[i] + b"|" + (lkeys[i - 1] if i else b"") + (lkeys[i + 1] if i + 1 < n else b"")
-            seg = segment(self.events[i]["slug"])
-            for lang, prefix, head in heads:
-                pages.append(Page(f"{prefix}{seg}/index.html", blake2b(head + own, digest_size=16).digest(),
-                                  "event", (lang, i)))
+            key = blake2b(head + ekeys[i] + b"|" + (lkeys[i - 1] if i else b"")
+                          + (lkeys[i + 1] if i + 1 < n else b""), digest_size=16).digest()
+            seg = segment(events[i]["slug"])
+            for lang, prefix in prefixes:
+                pages.append(Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)))
         for lang in self.langs:
             L = lang.encode()
             # home: everything when it fits, else the latest events and a year overview
@@ -431,19 +444,18 @@ class Site:
         pages.append(Page("robots.txt", _digest(fp, b"robots"), "robots"))
         for path, data in sorted(self.static_files.items()):
             pages.append(Page(path, _digest(fp, b"static", data), "static", (path,)))
-        html_paths = [p.path for p in pages if p.path.endswith(".html") and p.path != "404.html"]
-        self.sitemap_urls = [self.router.absolute(self.router.base_path + _url_of(p)) for p in html_paths]
-        smap = feeds.sitemap_files(self.sitemap_urls, self.router, SITEMAP_LIMIT)
-        skey = _digest(fp, b"sitemap", _b(html_paths))
-        for name in smap:
+        self.html_paths = [p.path for p in pages if p.path.endswith(".html") and p.path != "404.html"]
+        skey = _digest(fp, b"sitemap", _b(self.html_paths))
+        for name in feeds.sitemap_names(len(self.html_paths), SITEMAP_LIMIT):
             pages.append(Page(name, skey, "sitemap", (name,)))
-        seen: set[str] = set()
-        for p in pages:
-            if p.path.startswith("/") or "/../" in f"/{p.path}/":
-                raise BuildError(f"refusing to write outside the output folder: {p.path}")
-            if p.path in seen:
-                raise BuildError(f"two pages would be written to {p.path}")
-            seen.add(p.path)
+        paths = [p.path for p in pages]
+        for path in paths:
+            if path[0] == "/" or (".." in path and "/../" in f"/{path}/"):
+                raise BuildError(f"refusing to write outside the output folder: {path}")
+        if len(set(paths)) != len(paths):
+            seen: set[str] = set()
+            twice = next(p for p in paths if p in seen or seen.add(p))
+            raise BuildError(f"two pages would be written to {twice}")
         return pages
 
     def cards_for(self, page: Page) -> list[tuple[int, str]]:
@@ -466,8 +478,22 @@ class Site:
 
     def _ctx(self, lang: str, rel: str, page: int = 1, **more) -> dict:
         r = self.router
+        base = self._base_ctx(lang)
+        others = []
+        for other in self.langs:
+            if other != lang:
+                link = r.url(rel, other, page)
+                others.append(NS(lang=other, name=LANG_NAMES[other], tag=LANG_TAGS[other], url=link,
+                                 absolute=r.absolute(link)))
+        url = r.url(rel, lang, page)
+        return {**base, "others": others, "canonical": r.absolute(url), "url": url, **more}
+
+    def _base_ctx(self, lang: str) -> dict:
+        """What every page in `lang` shows the same: globals, UI strings, navigation, the
+        page chrome (head, header, footer: rendered once)."""
         base = self._base.get(lang)
         if base is None:
+            r = self.router
             nav = NS({k: r.url(v, lang) for k, v in (
                 ("home", ""), ("categories", "categories/"), ("tags", "tags/"), ("sources", "sources/"),
                 ("about", "about/"), ("charts", "charts/"), ("feed", "feed.xml"),
@@ -480,14 +506,7 @@ class Site:
             base["chrome"] = NS({part: Markup(self._page(f"_{part}.html", base))
                                  for part in ("head", "header", "footer")})
             self._base[lang] = base
-        others = []
-        for other in self.langs:
-            if other != lang:
-                link = r.url(rel, other, page)
-                others.append(NS(lang=other, name=LANG_NAMES[other], tag=LANG_TAGS[other], url=link,
-                                 absolute=r.absolute(link)))
-        url = r.url(rel, lang, page)
-        return {**base, "others": others, "canonical": r.absolute(url), "url": url, **more}
+        return base
 
     def _page(self, template: str, ctx: dict) -> str:
         """Template.render without its two copies of the context: `ctx` already holds the
@@ -550,7 +569,16 @@ class Site:
         self._memo[("years", lang)] = out
         return out
 
-    def _filters(self, lang: str, year: int | None = None) -> NS:
+    def _filters(self, lang: str, year: int | None = None) -> Markup:
+        """The filter form (_filters.html), rendered once for each language and year: it
+        offers every category and tag, and is the same on every page of a year."""
+        html = self._memo.get(("filters_html", lang, year))
+        if html is None:
+            ctx = {**self._base_ctx(lang), "filters": self._filter_choices(lang, year)}
+            html = self._memo[("filters_html", lang, year)] = Markup(self._page("_filters.html", ctx))
+        return html
+
+    def _filter_choices(self, lang: str, year: int | None = None) -> NS:
         """What the filter form offers (app.js fills the rest from search/<lang>.json)."""
         base = self._memo.get(("filters", lang))
         if base is None:
@@ -806,7 +834,11 @@ class Site:
         return self.static_files[path]
 
     def render_sitemap(self, name: str) -> str:
-        return feeds.sitemap_files(self.sitemap_urls, self.router, SITEMAP_LIMIT)[name]()
+        files = self._memo.get("sitemaps")
+        if files is None:
+            urls = [self.router.absolute(self.router.base_path + _url_of(p)) for p in self.html_paths]
+            files = self._memo["sitemaps"] = feeds.sitemap_files(urls, self.router, SITEMAP_LIMIT)
+        return files[name]()
 
 
 def _template_error(e: TemplateError, doing: str) -> BuildError:

@@ -180,6 +180,13 @@ def _urlset(urls: list[str]) -> str:
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")
 
 
+def sitemap_names(count: int, limit: int = 50_000) -> list[str]:
+    """The files sitemap_files() makes for `count` URLs (the same names, in the same order)."""
+    if count <= limit:
+        return ["sitemap.xml"]
+    return [f"sitemaps/sitemap-{n}.xml" for n in range(1, -(-count // limit) + 1)] + ["sitemap.xml"]
+
+
 def sitemap_files(urls: list[str], router: Router, limit: int = 50_000) -> dict[str, Callable[[], str]]:
     """{output path: writer}: one sitemap.xml, or an index and sitemaps/sitemap-N.xml."""
     if len(urls) <= limit:

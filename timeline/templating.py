@@ -246,7 +246,10 @@ class Router:
         return Route(self.base_path + (rel if _URL_SAFE.fullmatch(rel) else quote(rel, safe="/")), path)
 
     def url(self, rel: str, lang: str = "en", page: int = 1) -> str:
-        return self.route(rel, lang, page).url
+        if page > 1:
+            return self.route(rel, lang, page).url
+        rel = self.prefix[lang] + rel  # route(...).url without building the Route (hot)
+        return self.base_path + (rel if _URL_SAFE.fullmatch(rel) else quote(rel, safe="/"))
 
     def absolute(self, url: str) -> str:
         """A full URL when the base URL has a host, else the path as is."""
