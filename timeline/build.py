@@ -845,8 +845,12 @@ def _template_error(e: TemplateError, doing: str) -> BuildError:
     return BuildError(f"{templating.error_location(e)}: {e.message or type(e).__name__} (while {doing})")
 
 
+# json.dumps with these options builds a new encoder on every call: one, made once
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _compact(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(value)
 
 
 @functools.lru_cache(maxsize=1 << 18)

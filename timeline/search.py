@@ -93,5 +93,8 @@ def text_chunk(texts: list[str]) -> str:
     return _dump(texts)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per call
+
+
 def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _COMPACT.encode(value) + "\n"

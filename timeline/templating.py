@@ -256,9 +256,12 @@ class Router:
         return self.origin + url
 
 
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: see build._COMPACT
+
+
 def _tojson(value) -> Markup:
     """JSON for a <script type="application/ld+json">: <, > and & escaped."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT_JSON.encode(value)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
