@@ -28,6 +28,7 @@ from __future__ import annotations
 import array
 import hashlib
 import marshal
+import operator
 import os
 import shutil
 import uuid
@@ -88,7 +89,7 @@ class FragmentStore:
                 n.frombytes(lens)
                 if not (len(keys) == 16 * len(s) == 16 * len(o) == 16 * len(n)):
                     return
-                if any(o[i] + n[i] > sizes[s[i]] for i in range(len(s))):
+                if any(map(operator.gt, map(operator.add, o, n), map(sizes.__getitem__, s))):
                     return  # a segment is shorter than the index says: start afresh
                 kinds[kind] = (keys, s, o, n)
         except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
@@ -103,8 +104,9 @@ class FragmentStore:
             if self._old is None:
                 self._load()
             keys, segs, offs, lens = self._old.get(kind) or (b"", (), (), ())
-            idx = self._old_index[kind] = {
-                keys[16 * i:16 * i + 16]: _loc(segs[i], offs[i], lens[i]) for i in range(len(segs))}
+            idx = self._old_index[kind] = dict(zip(
+                [keys[j:j + 16] for j in range(0, len(keys), 16)],
+                map(_loc, segs, offs, lens)))
         return idx
 
     def _find(self, kind: bytes, key: bytes) -> int | None:
@@ -227,18 +229,15 @@ class FragmentStore:
                         live[key] = loc
         if self._compact_needed():
             self._compact()
-        used = sorted({_unloc(loc)[0] for kind in self.live.values() for loc in kind.values()})
+        used = sorted(self._segments_used())
         renumber = {old: new for new, old in enumerate(used)}
         kinds = {}
         for kind, pieces in self.live.items():
-            keys, segs, offs, lens = [], array.array("I"), array.array("Q"), array.array("I")
-            for key, loc in pieces.items():
-                seg, off, length = _unloc(loc)
-                keys.append(key)
-                segs.append(renumber[seg])
-                offs.append(off)
-                lens.append(length)
-            kinds[kind] = (b"".join(keys), segs.tobytes(), offs.tobytes(), lens.tobytes())
+            locs = list(pieces.values())
+            kinds[kind] = (b"".join(pieces),   # the keys, in the order of their locations
+                           array.array("I", [renumber[loc >> 72] for loc in locs]).tobytes(),
+                           array.array("Q", [(loc >> 32) & _OFF_MASK for loc in locs]).tobytes(),
+                           array.array("I", [loc & _LEN_MASK for loc in locs]).tobytes())
         names = [self.segments[s] for s in used]
         # Written after the segments and replaced atomically. No fsync: after a crash the
         # index may be the old one (its pieces are intact) or name data a segment does
@@ -275,9 +274,12 @@ class FragmentStore:
     def _compact_needed(self) -> bool:
         """More than half the space is dead pieces, or small builds left many segments."""
         live = sum(loc & _LEN_MASK for kind in self.live.values() for loc in kind.values())
-        used = {_unloc(loc)[0] for kind in self.live.values() for loc in kind.values()}
+        used = self._segments_used()
         total = sum(os.path.getsize(self.path / self.segments[s]) for s in used)
         return total > 2 * live + (8 << 20) or len(used) > MAX_SEGMENTS
+
+    def _segments_used(self) -> set[int]:
+        return {loc >> 72 for kind in self.live.values() for loc in kind.values()}
 
     def _compact(self) -> None:
         """Copy the live pieces into one new segment."""
@@ -310,13 +312,8 @@ class Joined:
         self.items.append((kind, key))
 
     def identity(self) -> str:
-        h = hashlib.blake2b(self.store.context, digest_size=16)
-        for item in self.items:
-            if isinstance(item, bytes):
-                h.update(b"\x00" + len(item).to_bytes(8, "little") + item)
-            else:
-                h.update(b"\x01" + len(item[0]).to_bytes(8, "little") + item[0] + item[1])
-        return h.hexdigest()
+        # marshal writes each item with its type and length: different lists, different bytes
+        return hashlib.blake2b(self.store.context + marshal.dumps(self.items, 2), digest_size=16).hexdigest()
 
     def __iter__(self):
         store = self.store
