@@ -12,9 +12,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from timeline import __version__, db, export, store
+from timeline import __version__
 from timeline.config import Settings
 from timeline.errors import TimelineError, ValidationError
+
+# Modules that only some commands need are imported inside those commands; db and store
+# too (they bring SQLAlchemy, half a second), so --help and usage errors answer at once.
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Keep a sourced chronology, render it as a static site, publish it.")
@@ -58,6 +61,7 @@ def main_options(
 
 def engine_for(ctx: typer.Context):
     """The engine of the database this command works on (opened and migrated)."""
+    from timeline import db
     settings: Settings = ctx.obj
     if "engine" not in ctx.meta:
         ctx.meta["engine"] = db.connect(settings.db_url)
@@ -94,6 +98,7 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Accept a duplicate titl
 @handle_errors
 def init(ctx: typer.Context) -> None:
     """Create an empty database, or upgrade an existing one to the current schema."""
+    from timeline import db
     settings: Settings = ctx.obj
     engine, was = db.connect_reporting(settings.db_url)
     where = db.describe_url(settings.db_url)
@@ -113,6 +118,7 @@ def add(ctx: typer.Context, date: DateOpt = None, title: TitleOpt = None,
         body_file: BodyFileOpt = None, source: SourceOpt = None, base: BaseOpt = None,
         slug: SlugOpt = None, lang: LangOpt = None, force: ForceOpt = False) -> None:
     """Add an event; prints its slug."""
+    from timeline import store
     for name, value in (("--date", date), ("--title", title), ("--category", category)):
         if not value or not value.strip():
             raise ValidationError(f"{name} is required (and cannot be empty)")
@@ -130,6 +136,7 @@ def edit(ctx: typer.Context, slug: str, date: DateOpt = None, title: TitleOpt = 
          body_file: BodyFileOpt = None, source: SourceOpt = None, base: BaseOpt = None,
          new_slug: SlugOpt = None, lang: LangOpt = None, force: ForceOpt = False) -> None:
     """Change an event: each option given replaces that field (--tag and --source the list)."""
+    from timeline import store
     changes = {"title": title, "category": category, "body": _body(body, body_file),
                "tags": tag, "sources": source, "slug": new_slug, "lang": lang}
     if date is not None or base is not None:
@@ -146,6 +153,7 @@ def edit(ctx: typer.Context, slug: str, date: DateOpt = None, title: TitleOpt = 
 def rm(ctx: typer.Context, slug: str,
        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
     """Remove an event (asks first unless --yes)."""
+    from timeline import store
     engine = engine_for(ctx)
     event = store.get_event(engine, slug)
     if not yes and not typer.confirm(f"Remove '{slug}' ({event['title']})?", err=True):
@@ -169,6 +177,7 @@ def list_(ctx: typer.Context,
                                                         "(any language).")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List events, sorted by date."""
+    from timeline import store
     flt = store.event_filter(category=category, tag=tag, start=from_, end=to, search=search)
     events = store.list_events(engine_for(ctx), flt)
     if as_json:
@@ -185,6 +194,7 @@ def list_(ctx: typer.Context,
 def show(ctx: typer.Context, slug: str,
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show one event."""
+    from timeline import store
     e = store.get_event(engine_for(ctx), slug)
     if as_json:
         print_json(e)
@@ -215,10 +225,12 @@ def export_cmd(ctx: typer.Context,
                                  help="Write to this file (default: standard output).")] = None
                ) -> None:
     """Export the whole chronology (events, sources, observations)."""
+    from timeline import store
     text = store.export_text(engine_for(ctx), fmt)
     if output is None:
         sys.stdout.write(text)
     else:
+        from timeline import export
         export.write_file(output, text)
         typer.echo(f"Wrote {output}", err=True)
 
@@ -231,6 +243,7 @@ def import_cmd(ctx: typer.Context,
                dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, "
                                                      "change nothing.")] = False) -> None:
     """Import events (keyed by slug: again updates, never duplicates); all or nothing."""
+    from timeline import store
     from timeline.importers import read_files
     batch = read_files(files)
     report = store.import_batch(engine_for(ctx), batch, dry_run=dry_run)
@@ -326,6 +339,7 @@ def _phrases(args: list[str]):
 def check(ctx: typer.Context,
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Find events without sources, missing sources, duplicates and conflicting figures."""
+    from timeline import store
     findings = store.run_checks(engine_for(ctx))
     problems = [f for f in findings if f.is_problem]
     if as_json:
@@ -353,6 +367,7 @@ def build_cmd(ctx: typer.Context,
                               "languages (en, zh; repeatable); the first is at the root.")] = None
               ) -> None:
     """Render the chronology into a static site; only changed files are rewritten."""
+    from timeline import store
     from timeline.build import ProgressBar, build_site
     chrono = store.load_chronology(engine_for(ctx))
     report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
@@ -370,7 +385,7 @@ def serve_cmd(ctx: typer.Context,
                                   "served under its path.")] = "/") -> None:
     """Build the site, serve it on 127.0.0.1 and rebuild it when the database changes."""
     from urllib.parse import urlsplit
-    from timeline import serve as serving
+    from timeline import db, serve as serving, store
     from timeline.build import build_site
     url = ctx.obj.db_url
 
@@ -405,7 +420,7 @@ def publish_cmd(
         rollback: Annotated[bool, typer.Option("--rollback", help="Serve the previous version "
                                                "again (dir, gh-pages).")] = False) -> None:
     """Build the site for the target, check it, deploy it; `publish` alone repeats the last one."""
-    from timeline import publish as pub
+    from timeline import publish as pub, store
     settings: Settings = ctx.obj
     target = pub.settings_for(settings.db_url, to=to, path=path, remote=remote, branch=branch,
                               cname=cname, base_url=base_url, endpoint_url=endpoint_url)

@@ -239,20 +239,21 @@ def make_source_key(ref: SourceRef) -> str:
 
 # ---------------------------------------------------------------- outgoing shapes
 
-def event_dict(row, date_: StoredDate, tags: list[dict], sources: list[dict],
-               translations: dict[str, tuple[str, str]]) -> dict:
-    """The contract JSON of one event (docs/formats.md). `tags` are tag_dict()s."""
+def event_dict(slug: str, title: str, category: str, body: str, lang: str, date_: dict,
+               tags: list[dict], sources: list[dict], translations: dict[str, dict]) -> dict:
+    """The contract JSON of one event (docs/formats.md), from its columns. `date_` is a
+    StoredDate.to_dict(), `tags` tag_dict()s, `sources` citation_dict()s, `translations`
+    translation_dict()s by language, in order of language."""
     return {
-        "slug": row.slug,
-        "title": row.title,
-        "category": sys.intern(row.category),
+        "slug": slug,
+        "title": title,
+        "category": sys.intern(category),
         "tags": tags,
-        "date": date_.to_dict(),
-        "body": row.body,
-        "lang": sys.intern(row.lang),
+        "date": date_,
+        "body": body,
+        "lang": sys.intern(lang),
         "sources": sources,
-        "translations": {lang: {"title": t, "body": b}
-                         for lang, (t, b) in sorted(translations.items())},
+        "translations": translations,
     }
 
 
@@ -260,15 +261,20 @@ def tag_dict(kind: str, name: str) -> dict:
     return {"kind": kind, "name": name}
 
 
-def source_dict(row) -> dict:
-    return {"key": row.key, "title": row.title, "publisher": row.publisher,
-            "author": row.author, "url": row.url, "published": row.published,
-            "language": row.language}
+def translation_dict(title: str, body: str) -> dict:
+    return {"title": title, "body": body}
 
 
-def citation_dict(source_row, locator: str | None) -> dict:
-    return {"title": source_row.title, "publisher": source_row.publisher,
-            "url": source_row.url, "published": source_row.published, "locator": locator}
+def source_dict(key: str, title: str, publisher: str | None, author: str | None,
+                url: str | None, published: str | None, language: str | None) -> dict:
+    return {"key": key, "title": title, "publisher": publisher, "author": author, "url": url,
+            "published": published, "language": language}
+
+
+def citation_dict(title: str, publisher: str | None, url: str | None, published: str | None,
+                  locator: str | None) -> dict:
+    return {"title": title, "publisher": publisher, "url": url, "published": published,
+            "locator": locator}
 
 
 def number(value: float) -> int | float:

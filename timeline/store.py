@@ -5,15 +5,24 @@ records are written in) sit here, the SQL in db.py. A failure anywhere rolls the
 command back, so a failed command changes nothing.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from timeline import check, db, export, records
+from timeline import db, records
 from timeline.errors import (DuplicateEventError, InputFormatError, TimelineError,
                              ValidationError)
-from timeline.importers import Batch, Where, event_from_dict
 from timeline.records import EventIn
+
+if TYPE_CHECKING:
+    from timeline.check import Finding
+    from timeline.importers import Batch, Where
+
+# check, export and importers (with yaml) are imported by the functions that use them:
+# `timeline build` needs none of them.
 
 
 @dataclass
@@ -72,6 +81,7 @@ def edit_from_options(engine: Engine, slug: str, changes: dict, *,
 
 def event_from_options(record: dict) -> EventIn:
     """An event from command-line options (None = not given); errors name the option."""
+    from timeline.importers import Where, event_from_dict
     record = {k: v for k, v in record.items() if v is not None}
     try:
         return event_from_dict(record, Where("command line"))
@@ -116,13 +126,15 @@ def load_chronology(engine: Engine) -> db.Chronology:
 
 
 def export_text(engine: Engine, fmt: str) -> str:
+    from timeline import export
     if fmt not in export.FORMATS:
         raise ValidationError(f"unknown export format '{fmt}'; use one of "
                               f"{', '.join(export.FORMATS)}")
     return export.dumps(load_chronology(engine), fmt)
 
 
-def run_checks(engine: Engine) -> list[check.Finding]:
+def run_checks(engine: Engine) -> list[Finding]:
+    from timeline import check
     with db.session(engine, readonly=True) as s:
         return check.run_checks(s)
 
