@@ -239,6 +239,8 @@ class Site:
         # a citation's fields are the same wherever it is cited: made once per citation
         # dict (the database shares one between the events citing a source at a locator)
         cited = self._citations[lang]
+        if len(cited) > 8192:  # bounded: at 100,000 events each worker would keep tens of MB
+            cited.clear()
         sources = []
         for n, (s, key) in enumerate(zip(e["sources"], self.event_source_keys[i]), 1):
             fields = cited.get(id(s))
@@ -853,7 +855,7 @@ def _compact(value) -> str:
     return _COMPACT.encode(value)
 
 
-@functools.lru_cache(maxsize=1 << 18)
+@functools.lru_cache(maxsize=1 << 14)
 def segment_url(slug: str) -> str:
     """An event's folder name as it appears in its URL (percent-encoded)."""
     return quote(segment(slug))

@@ -33,7 +33,7 @@ def xml_escape(text: str | None, quote: bool = True) -> str:
     return text.replace('"', "&quot;") if quote else text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=4096)
 def event_uuid(slug: str, lang: str = "en") -> str:
     """A stable id for an event, whatever the site's URL: a UUID from its slug."""
     name = f"timeline:event:{slug}" if lang == "en" else f"timeline:event:{lang}:{slug}"
