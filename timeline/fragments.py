@@ -111,9 +111,11 @@ class FragmentStore:
 
     def _find(self, kind: bytes, key: bytes) -> int | None:
         """The location of a piece, from this build or the last one (then kept for the next)."""
-        loc = self.live.get(kind, {}).get(key)
+        live = self.live.get(kind)
+        loc = None if live is None else live.get(key)
         if loc is None:
-            loc = self._old_kind(kind).get(key)
+            old = self._old_index.get(kind)
+            loc = (self._old_kind(kind) if old is None else old).get(key)
             if loc is not None:
                 self.live.setdefault(kind, {})[key] = loc
         return loc
