@@ -8,9 +8,10 @@ imports them with `timeline --db X import FILE`, and runs `timeline build` three
 from nothing (no output folder, no spare, no fragment store), again with nothing changed,
 and after one event's body changed (re-imported by slug). Each time is the whole command
 as a user runs it (start-up and database load included), with the build's own time from
-its summary line beside it. Peak memory is sampled every 50 ms over the command and its
-worker processes: the sum of their PSS (a page shared by forked workers counted once),
-and the RSS of the largest process (what /usr/bin/time reports).
+its summary line beside it. Peak memory is sampled every 50 ms over a separate full build
+and its worker processes (timed runs are not sampled: see run_build): the sum of their
+PSS (a page shared by forked workers counted once), and the RSS of the largest process
+(what /usr/bin/time reports).
 Databases go to bench/out/ (git-ignored), sites to --out. Prints a Markdown table.
 """
 
@@ -127,10 +128,12 @@ def _memory(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def run_build(dbfile: Path, site: Path, langs: tuple[str, ...] | None) -> dict:
+def run_build(dbfile: Path, site: Path, langs: tuple[str, ...] | None, sample: bool = False) -> dict:
     """`timeline --db DB build -o SITE` as a user runs it: wall time of the whole command
     (start-up and database load included), the build's own time from its summary line,
-    and peak memory sampled every 50 ms."""
+    and, with `sample`, peak memory sampled every 50 ms. Reading a process's smaps walks
+    its page tables and holds its memory lock: on two cores the sampler slows the build
+    it watches (by a tenth or more at 10,000 events), so timed runs are not sampled."""
     cmd = [sys.executable, "-m", "timeline", "--db", str(dbfile), "build", "-o", str(site)]
     for lang in langs or ():
         cmd += ["--lang", lang]
@@ -138,9 +141,10 @@ def run_build(dbfile: Path, site: Path, langs: tuple[str, ...] | None) -> dict:
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_pss = peak_rss = 0
     while proc.poll() is None:
-        pss, rss = _memory(proc.pid)
-        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
-        time.sleep(0.05)
+        if sample:
+            pss, rss = _memory(proc.pid)
+            peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+        time.sleep(0.05 if sample else 0.01)
     wall = time.perf_counter() - t
     out, err = proc.communicate()
     if proc.returncode:
@@ -155,9 +159,7 @@ def measure(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
     event's body changed (re-imported by slug)."""
     work = OUT / str(n)
     dbfile = work / "events.db"
-    # a folder no earlier run used: deleting a large old site just before the build would
-    # time the disk's deferred work for that deletion too; old runs are deleted afterwards
-    site = out_root / f"site-{n}-{os.getpid()}"
+    site = _fresh_site(out_root, n)
     rows = {"full": run_build(dbfile, site, langs), "nochange": run_build(dbfile, site, langs)}
     event = json.loads(subprocess.run(
         [sys.executable, "-m", "timeline", "--db", str(dbfile), "show", f"event-{n // 2:06d}", "--json"],
@@ -167,12 +169,29 @@ def measure(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
     subprocess.run([sys.executable, "-m", "timeline", "--db", str(dbfile), "import",
                     str(work / "one.json")], check=True, capture_output=True, cwd=ROOT)
     rows["one"] = run_build(dbfile, site, langs)
+    _clean(out_root, n)
+    return rows
+
+
+def measure_memory(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
+    """Peak memory of a full build from nothing, sampled (see run_build)."""
+    row = run_build(OUT / str(n) / "events.db", _fresh_site(out_root, n), langs, sample=True)
+    _clean(out_root, n)
+    return row
+
+
+def _fresh_site(out_root: Path, n: int) -> Path:
+    """A folder no earlier run used: deleting a large old site just before the build would
+    time the disk's deferred work for that deletion too; old runs are deleted afterwards."""
+    return out_root / f"site-{n}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def _clean(out_root: Path, n: int) -> None:
     for old in out_root.glob(f".site-{n}-*"), out_root.glob(f"site-{n}-*"):
         for path in old:
             subprocess.run(["rm", "-rf", str(path)], check=True)
     os.sync()
     time.sleep(5)  # let the disk finish that deletion before the next measurement
-    return rows
 
 
 def prepare(n: int) -> None:
@@ -226,14 +245,13 @@ def main(argv: list[str]) -> None:
             prepare(n)
         runs = [measure(n, args.out, langs) for _ in range(args.repeat)]
         runs_seen.append((n, runs))
+        mem = measure_memory(n, args.out, langs)
         best = {k: min(runs, key=lambda r: r[k]["wall"])[k] for k in ("full", "nochange", "one")}
         f = lambda k: f"{best[k]['wall']:.2f} s ({best[k]['build']:.2f} s)"
         print(f"| {n:,} | {best['full']['pages']:,} | {f('full')} | {f('nochange')} | {f('one')} | "
-              f"{best['one']['written']} | {max(r[k]['pss_mb'] for r in runs for k in r):.0f} MB | "
-              f"{max(r[k]['rss_mb'] for r in runs for k in r):.0f} MB |", flush=True)
+              f"{best['one']['written']} | {mem['pss_mb']:.0f} MB | {mem['rss_mb']:.0f} MB |", flush=True)
     if args.repeat > 1:
-        print(f"\nBest of {args.repeat} runs above (peak memory: the largest of all runs); every run, "
-              "whole command (build):")
+        print(f"\nBest of {args.repeat} runs above; every run, whole command (build):")
         for n, runs in runs_seen:
             for k in ("full", "nochange", "one"):
                 print(f"- {n:,} {k}: " + ", ".join(f"{r[k]['wall']:.2f} ({r[k]['build']:.2f})" for r in runs))
