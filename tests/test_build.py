@@ -194,6 +194,40 @@ def test_killed_build_leaves_site_as_it_was(tmp_path: Path) -> None:
     assert snapshot(site) != before
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_killed_worker_fails_the_build_and_leaves_site_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL a worker process half way: the build stops with a one-line error (it does
+    not wait for the lost task for ever), and the previous site is untouched."""
+    site = tmp_path / "site"
+    root = Path(__file__).resolve().parent.parent
+    script = tmp_path / "run.py"
+    text = KILL_SCRIPT.replace("jobs=1)", "jobs=2)")
+    script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
+                                  n=800, seed=1, site=str(site)))
+    assert subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True).returncode == 0
+    before = snapshot(site)
+    script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
+                                  n=800, seed=2, site=str(site)))
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    workers = _children(proc.pid)
+    assert workers, "the build forked no worker"
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "done" not in out
+    assert err.strip().splitlines()[-1] == "timeline.errors.BuildError: a build worker stopped unexpectedly (exit code -9)"
+    assert snapshot(site) == before
+
+
 def test_refuses_bad_targets(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(BuildError):

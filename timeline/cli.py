@@ -370,9 +370,12 @@ def build_cmd(ctx: typer.Context,
     from timeline import store
     from timeline.build import ProgressBar, build_site
     chrono = store.load_chronology(engine_for(ctx))
-    report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
-                        langs=tuple(lang) if lang else None, progress=ProgressBar(),
-                        options=site_options(ctx))
+    bar = ProgressBar()
+    try:
+        report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
+                            langs=tuple(lang) if lang else None, progress=bar, options=site_options(ctx))
+    finally:
+        bar.close()
     typer.echo(report.summary())
 
 

@@ -246,7 +246,9 @@ def test_every_event_is_reachable_without_javascript(make_context, server, event
     assert page.locator("#filters").is_hidden()
     assert visible_events(page) == {seg(e["slug"]) for e in events}
     page.click("nav.site-nav a[href$='categories/']")
+    page.wait_for_load_state()  # click waits for the navigation to start, not for the page
     page.click(f"a.cat-{a_category}")
+    page.wait_for_load_state()
     got = set(page.eval_on_selector_all("article[data-e]", "els => els.map(e => e.getAttribute('data-e'))"))
     assert got == {seg(e["slug"]) for e in events if e["category"] == a_category}
     page.goto(server + "tags/")
@@ -258,6 +260,7 @@ def test_every_event_is_reachable_without_javascript(make_context, server, event
 def test_charts_page_draws_every_series_with_table_and_text(page, server, shipped_chrono):
     page.goto(server)
     page.click("nav.site-nav a[href$='charts/']")
+    page.wait_for_load_state()  # click waits for the navigation to start, not for the page
     series = {o["series"] for o in shipped_chrono.observations}
     charts = page.locator("section.chart")
     assert charts.count() == len(series)
@@ -285,6 +288,7 @@ def test_event_page_shows_its_observations(page, server, shipped_chrono):
     page.goto(server + f"events/{seg(slug)}/")
     assert page.locator(".event-figures tbody tr").count() == n
     page.click(".event-figures tbody tr:first-child th a")
+    page.wait_for_load_state()
     assert "/charts/#s-" in page.url
 
 
@@ -302,6 +306,7 @@ def test_language_switch_on_every_kind_of_page(page, server, events, path):
     assert page.url == server + "zh/" + path
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     page.click(".lang-switch a[hreflang='en']")
+    page.wait_for_load_state()
     assert page.url == server + path
 
 

@@ -1,15 +1,16 @@
-"""The site manifest (output.read_manifest / _write_manifest) and the sitemap file names
-the plan announces before any URL is made (feeds.sitemap_names)."""
+"""The site manifest (output.read_manifest / _write_manifest), the progress bar, and the
+sitemap file names the plan announces before any URL is made (feeds.sitemap_names)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
 from timeline import feeds
-from timeline.output import MANIFEST, _write_manifest, read_manifest
+from timeline.output import MANIFEST, ProgressBar, _write_manifest, read_manifest
 from timeline.templating import Router
 
 
@@ -47,3 +48,25 @@ def test_damaged_manifests_read_as_none(tmp_path: Path) -> None:
 def test_sitemap_names_are_the_files_sitemap_files_makes(count: int, limit: int) -> None:
     urls = [f"/p{i}/" for i in range(count)]
     assert feeds.sitemap_names(count, limit) == list(feeds.sitemap_files(urls, Router("/"), limit))
+
+
+def test_progress_bar_line_is_ended_when_a_build_stops_half_way() -> None:
+    out = io.StringIO()
+    bar = ProgressBar(stream=out, delay=0)
+    bar(5, 10)
+    assert out.getvalue() == "\r[###############...............] 5/10 pages"
+    bar.close()  # the build failed: an error message must start on a line of its own
+    assert out.getvalue().endswith(" 5/10 pages\n")
+    out = io.StringIO()
+    bar = ProgressBar(stream=out, delay=0)
+    bar(10, 10)
+    bar.close()
+    assert out.getvalue() == "\r[##############################] 10/10 pages\n"
+
+
+def test_progress_bar_waits_for_its_delay() -> None:
+    out = io.StringIO()
+    bar = ProgressBar(stream=out, delay=60)
+    bar(1, 10)
+    bar.close()
+    assert out.getvalue() == ""
