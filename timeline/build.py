@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import json
 import marshal
 import time
 from collections import defaultdict
@@ -43,7 +42,7 @@ from timeline import charts, feeds, fragments, markup, output, search, templatin
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
-                                 category_rel, event_rel, lang_of, localized, localized_title,
+                                 category_rel, compact_json, event_rel, lang_of, localized, localized_title,
                                  make_env, month_label, segment, tag_kind_label, template_files)
 from timeline.models import CATEGORIES, TAG_KINDS
 
@@ -122,9 +121,8 @@ class Site:
         self._memo: dict[tuple, object] = {}
         self._templates: dict[str, object] = {}
         self._links: dict[tuple[int, str], NS] = {}
-        # an event's URL is this + its segment_url + "/" (what router.url(event_rel(...)) gives)
         self._events_url = {lang: router.url("events/", lang) for lang in self.langs}
-        self._card_kind = {lang: b"card-" + lang.encode() for lang in self.langs}
+        self.card_kinds = {lang: b"card-" + lang.encode() for lang in self.langs}
         self._citations: dict[str, dict[int, tuple[dict, dict]]] = {lang: {} for lang in self.langs}
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
         self._last_summary: tuple[str | None, str] = (None, "")
@@ -253,7 +251,7 @@ class Site:
                     "ref": self._source_ref(key, lang) if key else None})
             sources.append(NS(fields[1], n=n))
         v = NS({
-            "slug": e["slug"], "seg": seg, "url": self._events_url[lang] + seg + "/",
+            "slug": e["slug"], "seg": seg, "url": self._event_url(seg, lang),
             "title": title,
             "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
             "summary": self._summary(body), "body_md": body, "date": date_display(d, lang),
@@ -281,9 +279,13 @@ class Site:
             if len(self._links) > 4096:  # kept across events (a page links to both neighbours)
                 self._links.clear()
             v = self._links[(i, lang)] = NS(
-                url=self._events_url[lang] + segment_url(e["slug"]) + "/", title=title, text_lang=text_lang,
+                url=self._event_url(segment_url(e["slug"]), lang), title=title, text_lang=text_lang,
                 lang_differs=text_lang.split("-")[0] != lang, date=date_display(e["date"], lang))
         return v
+
+    def _event_url(self, seg: str, lang: str) -> str:
+        """What router.url(event_rel(slug), lang) gives, from the slug's segment_url."""
+        return self._events_url[lang] + seg + "/"
 
     def _source_ref(self, key: str, lang: str) -> str:
         ref = self._memo.get(("src", key, lang))
@@ -318,7 +320,7 @@ class Site:
         """An event's card (HTML), rendered once and kept in the fragment store, keyed by
         the event's digest and, through the store's context, by the templates and
         options, so list pages and later builds reuse it."""
-        kind = self._card_kind[lang]
+        kind = self.card_kinds[lang]
         data = self.fragments.cached(kind, self.ekeys[i])
         if data is not None:
             return str(data, "utf-8")
@@ -337,7 +339,7 @@ class Site:
         return self._page("_event_card.html", {**card, "e": self.view(i, lang)})
 
     def has_card(self, i: int, lang: str) -> bool:
-        return self.fragments.has(self._card_kind[lang], self.ekeys[i])
+        return self.fragments.has(self.card_kinds[lang], self.ekeys[i])
 
     def forget(self) -> None:
         """Drop the per-event views (pages are rendered event by event: each view is used
@@ -780,7 +782,7 @@ class Site:
     # ------------------------------------------------------------ per-event pieces
     def json_piece(self, i: int) -> str:
         """Event i as events.json shows it."""
-        return _compact(self.events[i])
+        return compact_json(self.events[i])
 
     def ics_piece(self, i: int) -> str:
         """Event i as calendar.ics shows it."""
@@ -822,7 +824,7 @@ class Site:
                     page.add_piece(b"json", k, functools.partial(self.json_piece, j))
                 page.add(b"]")
             else:
-                page.add((_compact(key) + ":" + _compact(value)).encode("utf-8"))
+                page.add((compact_json(key) + ":" + compact_json(value)).encode("utf-8"))
         page.add(b"}\n")
         return page
 
@@ -845,14 +847,6 @@ class Site:
 
 def _template_error(e: TemplateError, doing: str) -> BuildError:
     return BuildError(f"{templating.error_location(e)}: {e.message or type(e).__name__} (while {doing})")
-
-
-# json.dumps with these options builds a new encoder on every call: one, made once
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _compact(value) -> str:
-    return _COMPACT.encode(value)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -912,7 +906,7 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
             site.fragments.abandon()
             raise
         saving = time.perf_counter()
-        keep = {kind: site.ekeys for kind in [b"card-" + lang.encode() for lang in langs] + [b"json"]}
+        keep = {kind: site.ekeys for kind in [*site.card_kinds.values(), b"json"]}
         site.fragments.save(keep=keep | {b"ics": site.ikeys})
     report.seconds = time.perf_counter() - started
     report.phases.update(index=indexed - started, plan=planned - indexed,

@@ -114,8 +114,7 @@ class FragmentStore:
         live = self.live.get(kind)
         loc = None if live is None else live.get(key)
         if loc is None:
-            old = self._old_index.get(kind)
-            loc = (self._old_kind(kind) if old is None else old).get(key)
+            loc = self._old_kind(kind).get(key)
             if loc is not None:
                 self.live.setdefault(kind, {})[key] = loc
         return loc

@@ -24,9 +24,10 @@ the reader's first action. At 10,000 synthetic events (bench/build.py) the manif
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
+
+from timeline.templating import compact_json
 
 CHUNK = 500
 
@@ -93,8 +94,5 @@ def text_chunk(texts: list[str]) -> str:
     return _dump(texts)
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per call
-
-
 def _dump(value) -> str:
-    return _COMPACT.encode(value) + "\n"
+    return compact_json(value) + "\n"

@@ -239,16 +239,19 @@ class Router:
 
     def route(self, rel: str, lang: str = "en", page: int = 1) -> Route:
         """`rel` is "" (home), "events/slug/", "feed.xml", ...; a trailing "/" is a folder."""
-        rel = self.prefix[lang] + rel
-        if page > 1:
-            rel = f"{rel}page/{page}/"
+        rel = self._rel(rel, lang, page)
         path = rel + "index.html" if rel == "" or rel.endswith("/") else rel
-        return Route(self.base_path + (rel if _URL_SAFE.fullmatch(rel) else quote(rel, safe="/")), path)
+        return Route(self._url(rel), path)
 
     def url(self, rel: str, lang: str = "en", page: int = 1) -> str:
-        if page > 1:
-            return self.route(rel, lang, page).url
-        rel = self.prefix[lang] + rel  # route(...).url without building the Route (hot)
+        """route(...).url without building the Route (called for every link)."""
+        return self._url(self._rel(rel, lang, page))
+
+    def _rel(self, rel: str, lang: str, page: int) -> str:
+        rel = self.prefix[lang] + rel
+        return f"{rel}page/{page}/" if page > 1 else rel
+
+    def _url(self, rel: str) -> str:
         return self.base_path + (rel if _URL_SAFE.fullmatch(rel) else quote(rel, safe="/"))
 
     def absolute(self, url: str) -> str:
@@ -256,12 +259,18 @@ class Router:
         return self.origin + url
 
 
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: see build._COMPACT
+# json.dumps with these options builds a new encoder on every call: one, made once
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_json(value) -> str:
+    """JSON without spaces or escaped non-ASCII: events.json, the search index, JSON-LD."""
+    return _COMPACT_JSON.encode(value)
 
 
 def _tojson(value) -> Markup:
     """JSON for a <script type="application/ld+json">: <, > and & escaped."""
-    text = _COMPACT_JSON.encode(value)
+    text = compact_json(value)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
