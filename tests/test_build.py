@@ -288,3 +288,15 @@ def test_cli_build(tmp_path: Path) -> None:
     assert " 0 written" in result.output
     result = runner.invoke(app, ["--db", db, "build", "-o", str(out), "--templates", str(tmp_path / "no")])
     assert result.exit_code == 1 and result.output.startswith("Error: templates folder")
+
+
+def test_recycled_workers_build_the_same_site(tmp_path: Path, monkeypatch) -> None:
+    """Workers that exit after one task each, replaced by fresh forks, build exactly the
+    site one process builds."""
+    from timeline import output
+    monkeypatch.setattr(output, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(output, "WORKER_TASKS", 1)
+    build_site(build_data.make_chronology(), tmp_path / "a", base_url=BASE, jobs=1)
+    report = build_site(build_data.make_chronology(), tmp_path / "b", base_url=BASE, jobs=2)
+    assert report.written > 0
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")

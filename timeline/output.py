@@ -57,6 +57,8 @@ PARALLEL_MIN = 400  # pages: below this, forking workers costs more than it save
 # (cards, pieces) or read events from all over the chronology
 SECOND_ROUND = ("export", "ics", "sources", "home", "listing")
 TASK_EVENTS = 500  # events in one worker task (search.CHUNK: a search chunk's pages go along)
+# tasks a forked worker runs before it exits and a fresh one is forked (see _run_round)
+WORKER_TASKS = 12
 
 _STATE: dict = {}
 
@@ -448,9 +450,11 @@ def _run_round(site, tasks: list, workers: int, advance) -> None:
 
     This process works rather than waits, so the build takes one process fewer: every
     forked worker copies the memory of the objects it reads (reading a Python object
-    writes its reference count). At 100,000 events that took the build's memory, all
-    processes together, from 1,161 to 1,014 MB. A worker that dies is noticed (its exit
-    code) rather than waited for."""
+    writes its reference count). For the same reason a worker exits after WORKER_TASKS
+    tasks and a fresh one is forked while tasks remain: the pages that it or this
+    process touched since the fork are copies, and a new fork shares them all again.
+    At 100,000 events these two took the build's memory, all processes together, from
+    1,161 to 872 MB. A worker that dies is noticed (its exit code) rather than waited for."""
     def take(result) -> None:
         done, pieces = result
         site.fragments.adopt(pieces)
@@ -463,24 +467,37 @@ def _run_round(site, tasks: list, workers: int, advance) -> None:
         return
     ctx = multiprocessing.get_context("fork")
     counter, results = ctx.Value("q", 0), ctx.Queue()
-    site.fragments.flush()   # a worker must not inherit (and write out) a half-full buffer
-    procs = [ctx.Process(target=_helper, args=(tasks, counter, results, os.getpid()), daemon=True)
-             for _ in range(helpers)]
-    for proc in procs:
+    procs: list = []
+
+    def start() -> None:
+        site.fragments.flush()   # a worker must not inherit (and write out) a half-full buffer
+        proc = ctx.Process(target=_helper, args=(tasks, counter, results, os.getpid(), WORKER_TASKS),
+                           daemon=True)
         proc.start()
-    running = len(procs)
+        procs.append(proc)
+
+    def ended() -> bool:
+        """A worker has stopped: fork its successor if tasks remain (True if so)."""
+        if counter.value < len(tasks):
+            start()
+            return True
+        return False
+
     try:
+        for _ in range(helpers):
+            start()
+        running = helpers
         collecting = gc.isenabled()
         gc.disable()  # as in the workers: the tasks make no cycles worth a collector pass
         try:
             while (k := _next_task(counter, len(tasks))) is not None:
                 take(_task(tasks[k]))
-                running = _receive(results, procs, running, take, wait=False)
+                running = _receive(results, procs, running, take, ended, wait=False)
         finally:
             if collecting:
                 gc.enable()
         while running:
-            running = _receive(results, procs, running, take, wait=True)
+            running = _receive(results, procs, running, take, ended, wait=True)
     finally:
         for proc in procs:
             if proc.is_alive():
@@ -497,11 +514,14 @@ def _next_task(counter, count: int) -> int | None:
     return k
 
 
-def _helper(tasks: list, counter, results, parent: int) -> None:
-    """A forked worker: tasks until none is left (or the build that forked it is gone)."""
+def _helper(tasks: list, counter, results, parent: int, limit: int) -> None:
+    """A forked worker: up to `limit` tasks, until none is left (or the build that forked
+    it is gone)."""
     gc.disable()
     try:
-        while os.getppid() == parent and (k := _next_task(counter, len(tasks))) is not None:
+        for _ in range(limit):
+            if os.getppid() != parent or (k := _next_task(counter, len(tasks))) is None:
+                break
             results.put(("done", _task(tasks[k])))
         results.put(("end", None))
     except BaseException as e:  # the build raises it (a BuildError names the template)
@@ -512,9 +532,10 @@ def _helper(tasks: list, counter, results, parent: int) -> None:
         results.put(("error", e))
 
 
-def _receive(results, procs, running: int, take, *, wait: bool) -> int:
+def _receive(results, procs, running: int, take, ended, *, wait: bool) -> int:
     """Take what the workers sent: everything there is, or (wait) at least one message.
-    Returns how many workers are still running."""
+    A worker that ends is replaced when ended() says so. Returns how many workers are
+    still running."""
     while running:
         try:
             kind, value = results.get(timeout=1.0) if wait else results.get_nowait()
@@ -528,7 +549,7 @@ def _receive(results, procs, running: int, take, *, wait: bool) -> int:
         if kind == "error":
             raise value
         if kind == "end":
-            running -= 1
+            running -= 0 if ended() else 1
         else:
             take(value)
         if wait:
