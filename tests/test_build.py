@@ -293,10 +293,17 @@ def test_cli_build(tmp_path: Path) -> None:
 def test_recycled_workers_build_the_same_site(tmp_path: Path, monkeypatch) -> None:
     """Workers that exit after one task each, replaced by fresh forks, build exactly the
     site one process builds."""
+    from multiprocessing.context import ForkProcess
+
     from timeline import output
     monkeypatch.setattr(output, "PARALLEL_MIN", 1)
     monkeypatch.setattr(output, "WORKER_TASKS", 1)
+    forks = []
+    start = ForkProcess.start
+    monkeypatch.setattr(ForkProcess, "start", lambda proc: (forks.append(proc), start(proc))[1])
     build_site(build_data.make_chronology(), tmp_path / "a", base_url=BASE, jobs=1)
+    assert forks == []
     report = build_site(build_data.make_chronology(), tmp_path / "b", base_url=BASE, jobs=2)
     assert report.written > 0
+    assert len(forks) > 2  # one worker per round at a time, each replaced after one task
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")

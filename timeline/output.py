@@ -549,7 +549,8 @@ def _receive(results, procs, running: int, take, ended, *, wait: bool) -> int:
         if kind == "error":
             raise value
         if kind == "end":
-            running -= 0 if ended() else 1
+            if not ended():
+                running -= 1
         else:
             take(value)
         if wait:
