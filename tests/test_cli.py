@@ -68,6 +68,7 @@ def test_add_refuses_duplicate_unless_forced(cli):
       "--body-file", "b.md"], "Error: give --body or --body-file, not both"),
 ])
 def test_add_bad_input_is_one_line_error_and_changes_nothing(cli, args, message):
+    assert cli("init").exit_code == 0
     result = cli("add", *args)
     assert result.exit_code == 1
     assert result.stderr.startswith(message), result.stderr
@@ -169,13 +170,54 @@ def test_check_reports_events_without_sources(cli):
 
 
 def test_unreachable_database_is_one_line_error(runner, tmp_path):
-    result = runner.invoke(app, ["--db", str(tmp_path / "missing" / "x.db"), "list"])
+    result = runner.invoke(app, ["--db", str(tmp_path / "missing" / "x.db"), "init"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot open the database {tmp_path}/missing/x.db")
     assert f"(the folder {tmp_path / 'missing'} does not exist)" in result.stderr
     bad_url = runner.invoke(app, ["--db", "postgresql+psycopg://u@127.0.0.1:1/x", "list"])
     assert bad_url.exit_code == 1
     assert bad_url.stderr.startswith("Error: cannot open the database")
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "some-slug"], ["export"], ["check"],
+                                     ["rm", "some-slug", "--yes"], ["edit", "some-slug", "--title", "x"],
+                                     ["build", "-o", "SITE"], ["serve", "-o", "SITE"],
+                                     ["publish", "--to", "dir", "PUBLISHED"]])
+def test_a_command_that_reads_refuses_a_missing_database(runner, tmp_path, command):
+    """A mistyped --db must not become an empty chronology (that once emptied a built site)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("the previous build")
+    typo = tmp_path / "evnets.db"
+    args = [str(site) if a == "SITE" else str(tmp_path / "pub") if a == "PUBLISHED" else a
+            for a in command]
+    result = runner.invoke(app, ["--db", str(typo), *args])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"Error: no database at {typo}: check the path given to --db or "
+                             "$TIMELINE_DB, or create it with 'timeline init'\n")
+    assert not typo.exists() and not (tmp_path / "pub").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert (site / "index.html").read_text() == "the previous build"
+
+
+@pytest.mark.parametrize("command", [["init"], ADD[:7]])
+def test_init_and_add_create_a_missing_database(runner, tmp_path, command):
+    path = tmp_path / "new.db"
+    result = runner.invoke(app, ["--db", str(path), *command])
+    assert result.exit_code == 0, result.output
+    assert path.is_file()
+    assert runner.invoke(app, ["--db", str(path), "list"]).exit_code == 0
+
+
+def test_import_creates_a_missing_database(runner, tmp_path):
+    path = tmp_path / "new.db"
+    batch = tmp_path / "events.yaml"
+    batch.write_text("- date: 2025-04-15\n  title: Kling 2.0 released\n  category: model-release\n")
+    result = runner.invoke(app, ["--db", str(path), "import", str(batch)])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["--db", str(path), "list", "--json"])
+    assert [e["slug"] for e in json.loads(listed.stdout)] == ["2025-04-15-kling-2-0-released"]
 
 
 def test_not_a_database_file(runner, tmp_path):

@@ -111,6 +111,7 @@ def test_bad_files_name_file_line_field_and_change_nothing(cli, tmp_path, name, 
     good = _bad(tmp_path, "good.yaml", "events:\n  - title: Good\n    category: other\n"
                 "    date: 2025-01-01\n    slug: good\n")
     bad = _bad(tmp_path, name, text)
+    assert cli("init").exit_code == 0
     result = cli("import", good, bad)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {tmp_path / message}"), result.stderr

@@ -4,8 +4,9 @@ from timeline.cli import app
 
 
 def _build(runner, tmp_path):
-    return runner.invoke(app, ["--db", str(tmp_path / "events.db"), "build", "-o",
-                               str(tmp_path / "site")])
+    db = str(tmp_path / "events.db")
+    assert runner.invoke(app, ["--db", db, "init"]).exit_code == 0
+    return runner.invoke(app, ["--db", db, "build", "-o", str(tmp_path / "site")])
 
 
 def test_site_title_and_description_come_from_timeline_toml(runner, tmp_path):

@@ -59,12 +59,16 @@ def main_options(
     ctx.obj = Settings.resolve(db_)
 
 
-def engine_for(ctx: typer.Context):
-    """The engine of the database this command works on (opened and migrated)."""
+def engine_for(ctx: typer.Context, *, create: bool = False):
+    """The engine of the database this command works on (opened and migrated).
+
+    Only the commands that add events pass create=True: the others refuse a SQLite file
+    that does not exist rather than read an empty one made on the spot.
+    """
     from timeline import db
     settings: Settings = ctx.obj
     if "engine" not in ctx.meta:
-        ctx.meta["engine"] = db.connect(settings.db_url)
+        ctx.meta["engine"] = db.connect(settings.db_url, create=create)
     return ctx.meta["engine"]
 
 
@@ -126,7 +130,7 @@ def add(ctx: typer.Context, date: DateOpt = None, title: TitleOpt = None,
               "body": _body(body, body_file), "tags": tag or [], "sources": source or [],
               "slug": slug, "lang": lang}
     data = store.event_from_options(record)
-    typer.echo(store.add_event(engine_for(ctx), data, force=force))
+    typer.echo(store.add_event(engine_for(ctx, create=True), data, force=force))
 
 
 @app.command()
@@ -246,7 +250,7 @@ def import_cmd(ctx: typer.Context,
     from timeline import store
     from timeline.importers import read_files
     batch = read_files(files)
-    report = store.import_batch(engine_for(ctx), batch, dry_run=dry_run)
+    report = store.import_batch(engine_for(ctx, create=True), batch, dry_run=dry_run)
     typer.echo(report.summary())
 
 
@@ -288,7 +292,7 @@ def review(ctx: typer.Context,
     """Walk a draft's candidates (accept, edit title or category, skip, quit); import the
     accepted ones in one transaction."""
     from timeline import review as rv
-    rv.run(draft, engine_for(ctx))
+    rv.run(draft, engine_for(ctx, create=True))
 
 
 @app.command("parse-date")

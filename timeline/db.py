@@ -63,9 +63,14 @@ class EventFilter:
 
 # ---------------------------------------------------------------- engine and sessions
 
-def connect(url: str) -> Engine:
-    """An engine for this URL, with the schema created or migrated to the current version."""
-    return connect_reporting(url)[0]
+def connect(url: str, *, create: bool = False) -> Engine:
+    """An engine for this URL, with the schema created or migrated to the current version.
+
+    A SQLite file that does not exist is created only with create=True (the commands
+    that write): a mistyped path given to a command that reads is an error, not an
+    empty chronology.
+    """
+    return connect_reporting(url, create=create)[0]
 
 
 def describe_url(url: str) -> str:
@@ -74,12 +79,16 @@ def describe_url(url: str) -> str:
     return str(path) if path else _safe(url)
 
 
-def connect_reporting(url: str) -> tuple[Engine, int]:
+def connect_reporting(url: str, *, create: bool = True) -> tuple[Engine, int]:
     """connect(), and the schema version the database had (0: it was just created)."""
     try:
         kind = make_url(url).get_backend_name()
     except exc.ArgumentError:
         raise DatabaseError(f"'{url}' is not a database path or URL") from None
+    path = config.database_path(url)
+    if kind == "sqlite" and not create and path is not None and not path.exists():
+        raise DatabaseError(f"no database at {path}: check the path given to --db or "
+                            "$TIMELINE_DB, or create it with 'timeline init'")
     if kind == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -98,7 +107,6 @@ def connect_reporting(url: str) -> tuple[Engine, int]:
     except exc.DBAPIError as e:
         engine.dispose()
         hint = ""
-        path = config.database_path(url)
         if path is not None and not path.parent.is_dir():
             hint = f" (the folder {path.parent} does not exist)"
         raise DatabaseError(f"cannot open the database {describe_url(url)}: "
