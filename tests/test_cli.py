@@ -220,6 +220,16 @@ def test_import_creates_a_missing_database(runner, tmp_path):
     assert [e["slug"] for e in json.loads(listed.stdout)] == ["2025-04-15-kling-2-0-released"]
 
 
+def test_a_dry_run_import_creates_no_database(runner, tmp_path):
+    path = tmp_path / "new.db"
+    batch = tmp_path / "events.yaml"
+    batch.write_text("- date: 2025-04-15\n  title: Kling 2.0 released\n  category: model-release\n")
+    result = runner.invoke(app, ["--db", str(path), "import", "--dry-run", str(batch)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Would import 1 event (1 new, 0 updated), 0 sources, 0 observations\n"
+    assert not path.exists()
+
+
 def test_not_a_database_file(runner, tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("hello, this is not SQLite" * 100)

@@ -172,7 +172,7 @@ def test_draft_imports_and_review_walks(cli_sqlite, tmp_path, articles):
     # review: accept the first, skip the second, quit
     result = cli_sqlite("review", draft, input="a\ns\nq\n")
     assert result.exit_code == 0, result.output
-    assert "Imported 1 events" in result.stdout
+    assert "Imported 1 event " in result.stdout
     listed = json.loads(cli_sqlite("list", "--json").stdout)
     assert len(listed) == 1
     assert listed[0]["sources"][0]["locator"] == "zh.txt"

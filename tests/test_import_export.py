@@ -12,9 +12,9 @@ SAMPLE = FIXTURES / "sample.yaml"
 def test_import_is_idempotent_and_keyed_by_slug(cli):
     first = cli("import", SAMPLE)
     assert first.exit_code == 0, first.output
-    assert first.stdout.startswith("Imported 1 events (1 new, 0 updated), 2 sources, 2 obs")
+    assert first.stdout.startswith("Imported 1 event (1 new, 0 updated), 2 sources, 2 obs")
     again = cli("import", SAMPLE)
-    assert again.stdout.startswith("Imported 1 events (0 new, 1 updated)")
+    assert again.stdout.startswith("Imported 1 event (0 new, 1 updated)")
     events = json.loads(cli("list", "--json").stdout)
     assert [e["slug"] for e in events] == ["kling-2-0-release"]
     export = json.loads(cli("export").stdout)
@@ -22,9 +22,10 @@ def test_import_is_idempotent_and_keyed_by_slug(cli):
 
 
 def test_dry_run_changes_nothing(cli):
+    assert cli("init").exit_code == 0
     result = cli("import", SAMPLE, "--dry-run")
     assert result.exit_code == 0
-    assert result.stdout.startswith("Would import 1 events")
+    assert result.stdout.startswith("Would import 1 event ")
     assert json.loads(cli("export").stdout) == {"events": [], "sources": [], "observations": []}
 
 

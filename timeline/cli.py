@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from timeline import __version__
-from timeline.config import Settings
+from timeline.config import Settings, database_path
 from timeline.errors import TimelineError, ValidationError
 
 # Modules that only some commands need are imported inside those commands; db and store
@@ -250,7 +250,13 @@ def import_cmd(ctx: typer.Context,
     from timeline import store
     from timeline.importers import read_files
     batch = read_files(files)
-    report = store.import_batch(engine_for(ctx, create=True), batch, dry_run=dry_run)
+    path = database_path(ctx.obj.db_url)
+    if dry_run and path is not None and not path.exists():
+        from timeline import db  # checked against an empty database in memory: no file made
+        engine = db.connect("sqlite://", create=True)
+    else:
+        engine = engine_for(ctx, create=True)
+    report = store.import_batch(engine, batch, dry_run=dry_run)
     typer.echo(report.summary())
 
 

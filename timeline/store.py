@@ -36,9 +36,13 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
-        return (f"{verb} {self.created + self.updated} events ({self.created} new, "
-                f"{self.updated} updated), {self.sources} sources, "
-                f"{self.observations} observations")
+        return (f"{verb} {_count(self.created + self.updated, 'event')} ({self.created} new, "
+                f"{self.updated} updated), {_count(self.sources, 'source')}, "
+                f"{_count(self.observations, 'observation')}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def add_event(engine: Engine, data: EventIn, *, force: bool = False) -> str:
