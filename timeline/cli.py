@@ -104,7 +104,7 @@ def init(ctx: typer.Context) -> None:
     """Create an empty database, or upgrade an existing one to the current schema."""
     from timeline import db
     settings: Settings = ctx.obj
-    engine, was = db.connect_reporting(settings.db_url)
+    engine, was = db.connect_reporting(settings.db_url, create=True)
     where = db.describe_url(settings.db_url)
     from timeline.migrations import SCHEMA_VERSION
     if was == 0:

@@ -67,7 +67,7 @@ def connect(url: str, *, create: bool = False) -> Engine:
     """An engine for this URL, with the schema created or migrated to the current version.
 
     A SQLite file that does not exist is created only with create=True (the commands
-    that write): a mistyped path given to a command that reads is an error, not an
+    that add events): a mistyped path given to any other command is an error, not an
     empty chronology.
     """
     return connect_reporting(url, create=create)[0]
@@ -79,7 +79,7 @@ def describe_url(url: str) -> str:
     return str(path) if path else _safe(url)
 
 
-def connect_reporting(url: str, *, create: bool = True) -> tuple[Engine, int]:
+def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
     """connect(), and the schema version the database had (0: it was just created)."""
     try:
         kind = make_url(url).get_backend_name()
