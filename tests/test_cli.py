@@ -181,8 +181,7 @@ def test_unreachable_database_is_one_line_error(runner, tmp_path):
 
 @pytest.mark.parametrize("command", [["list"], ["show", "some-slug"], ["export"], ["check"],
                                      ["rm", "some-slug", "--yes"], ["edit", "some-slug", "--title", "x"],
-                                     ["build", "-o", "SITE"], ["serve", "-o", "SITE"],
-                                     ["publish", "--to", "dir", "PUBLISHED"]])
+                                     ["build", "-o", "SITE"], ["publish", "--to", "dir", "PUBLISHED"]])
 def test_a_command_that_reads_refuses_a_missing_database(runner, tmp_path, command):
     """A mistyped --db must not become an empty chronology (that once emptied a built site)."""
     site = tmp_path / "site"

@@ -68,3 +68,15 @@ def test_serve_rebuilds_when_the_database_changes(tmp_path: Path) -> None:
     rebuilt = [line for line in out.splitlines() if line.startswith("Built ")]
     assert rebuilt and " 0 written" not in rebuilt[0] and "written" in rebuilt[0]
     assert out.rstrip().endswith("Stopped.")
+
+
+def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
+    """A mistyped --db is an error, not an empty site served (and built over ./site)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("the previous build")
+    result = timeline("--db", "evnets.db", "serve", "--port", "0", cwd=tmp_path)  # times out if it serves
+    assert result.returncode == 1
+    assert result.stderr == ("Error: no database at evnets.db: check the path given to --db or "
+                             "$TIMELINE_DB, or create it with 'timeline init'\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (tmp_path / "site" / "index.html").read_text() == "the previous build"
