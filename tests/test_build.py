@@ -194,6 +194,58 @@ def test_killed_build_leaves_site_as_it_was(tmp_path: Path) -> None:
     assert snapshot(site) != before
 
 
+def test_ctrl_c_stops_the_command_with_one_line_and_leaves_site_as_it_was(tmp_path: Path) -> None:
+    """SIGINT to `timeline build` (its whole process group, as a terminal's Ctrl-C is)
+    half way: one line, exit 130, no worker left, the previous site untouched."""
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "bench"))
+    import json
+    import build as bench
+    db, site = tmp_path / "events.db", tmp_path / "site"
+    data = tmp_path / "data.json"
+
+    def timeline(*args: str, **kw) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "timeline", "--db", str(db), *args], cwd=root,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+    data.write_text(json.dumps(bench.generate(1500, seed=1), ensure_ascii=False))
+    assert timeline("import", str(data)).wait(timeout=300) == 0
+    assert timeline("build", "-o", str(site)).wait(timeout=300) == 0
+    before = snapshot(site)
+    data.write_text(json.dumps(bench.generate(1500, seed=2), ensure_ascii=False))
+    assert timeline("import", str(data)).wait(timeout=300) == 0
+    proc = timeline("build", "-o", str(site), start_new_session=True)
+    spare = spare_dir(site)
+    deadline = time.monotonic() + 120
+    while not spare.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    while (spare / MANIFEST).exists() and time.monotonic() < deadline:  # writing now
+        time.sleep(0.005)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert out == "" and err.splitlines()[-1] == "Interrupted.", err
+    assert "Traceback" not in err
+    assert snapshot(site) == before
+    time.sleep(0.5)
+    assert os.getpid() in _group_members(os.getpgid(0))  # the helper does see live processes
+    assert _group_members(proc.pid) == []
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The live processes of a process group, from /proc (field 5 of stat is the group)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]

@@ -52,21 +52,30 @@ def test_sitemap_names_are_the_files_sitemap_files_makes(count: int, limit: int)
 
 def test_progress_bar_line_is_ended_when_a_build_stops_half_way() -> None:
     out = io.StringIO()
-    bar = ProgressBar(stream=out, delay=0)
+    bar = ProgressBar(stream=out, delay=0, interactive=True)
     bar(5, 10)
     assert out.getvalue() == "\r[###############...............] 5/10 pages"
     bar.close()  # the build failed: an error message must start on a line of its own
     assert out.getvalue().endswith(" 5/10 pages\n")
     out = io.StringIO()
-    bar = ProgressBar(stream=out, delay=0)
+    bar = ProgressBar(stream=out, delay=0, interactive=True)
     bar(10, 10)
     bar.close()
     assert out.getvalue() == "\r[##############################] 10/10 pages\n"
 
 
+def test_progress_bar_is_not_drawn_into_a_log() -> None:
+    out = io.StringIO()  # not a terminal, like a file or CI output
+    bar = ProgressBar(stream=out, delay=0)
+    bar(5, 10)
+    bar(10, 10)
+    bar.close()
+    assert out.getvalue() == ""
+
+
 def test_progress_bar_waits_for_its_delay() -> None:
     out = io.StringIO()
-    bar = ProgressBar(stream=out, delay=60)
+    bar = ProgressBar(stream=out, delay=60, interactive=True)
     bar(1, 10)
     bar.close()
     assert out.getvalue() == ""

@@ -24,7 +24,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 
 
 def handle_errors(fn):
-    """Turn a TimelineError into `Error: …` on stderr and exit 1 (no traceback)."""
+    """Turn a TimelineError into `Error: …` on stderr and exit 1, and Ctrl-C into
+    `Interrupted.` and exit 130 (no traceback)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -37,6 +38,9 @@ def handle_errors(fn):
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except KeyboardInterrupt:  # Ctrl-C: a line, not a traceback (130, as shells do)
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper
 

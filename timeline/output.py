@@ -626,13 +626,22 @@ def _carry_foreign(live: Path, spare: Path, live_man: dict) -> None:
 # ---------------------------------------------------------------- progress
 
 class ProgressBar:
-    """A one-line progress bar on stderr, shown only once a build has run for a second."""
+    """A one-line progress bar on stderr, shown only once a build has run for a second,
+    and only on a terminal (`interactive` None: when the stream is one): in a log file
+    or CI output the redrawn line would only be noise before the summary."""
 
-    def __init__(self, stream=sys.stderr, delay: float = 1.0):
-        self.stream, self.delay, self.start, self.shown = stream, delay, time.perf_counter(), False
+    def __init__(self, stream=None, delay: float = 1.0, interactive: bool | None = None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.delay, self.start, self.shown = delay, time.perf_counter(), False
         self.open = False   # a line is shown and not yet ended
+        if interactive is None:
+            isatty = getattr(self.stream, "isatty", None)
+            interactive = bool(isatty and isatty())
+        self.interactive = interactive
 
     def __call__(self, done: int, total: int) -> None:
+        if not self.interactive:
+            return
         if not self.shown and time.perf_counter() - self.start < self.delay:
             return
         self.shown = True
