@@ -141,3 +141,21 @@ def _summary_reference(text: str | None, limit: int = 240) -> str:
 def test_summary_equals_reference(parts: list[str], limit: int) -> None:
     text = "".join(parts)
     assert markup.summary(text, limit) == _summary_reference(text, limit)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(list("aZ09-._~/ %?#可灵é") + [".."]), min_size=1, max_size=20).map("".join)
+       | st.text(min_size=1, max_size=20))
+def test_segment_url_is_the_percent_encoded_segment(slug: str) -> None:
+    """An event's URL segment: the fast path for plain slugs gives what quote() gives."""
+    from urllib.parse import quote
+    from timeline.build import segment_url
+    from timeline.templating import segment
+    assert segment_url(slug) == quote(segment(slug))
+
+
+def test_segment_url_examples() -> None:
+    from timeline.build import segment_url
+    assert segment_url("2025-04-15-kling-2-0") == "2025-04-15-kling-2-0"
+    assert segment_url("可灵-2-0") == "%E5%8F%AF%E7%81%B5-2-0"
+    assert (segment_url("a..b"), segment_url("../x")) == ("ab", "x")  # never leaves its folder

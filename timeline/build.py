@@ -42,8 +42,9 @@ from timeline import charts, feeds, fragments, markup, output, search, templatin
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
-                                 category_rel, compact_json, event_rel, lang_of, localized, localized_title,
-                                 make_env, month_label, segment, tag_kind_label, template_files)
+                                 category_rel, compact_json, event_rel, is_plain_segment, lang_of,
+                                 localized, localized_title, make_env, month_label, segment,
+                                 tag_kind_label, template_files)
 from timeline.models import CATEGORIES, TAG_KINDS
 
 PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
@@ -851,7 +852,11 @@ def _template_error(e: TemplateError, doing: str) -> BuildError:
 
 @functools.lru_cache(maxsize=1 << 14)
 def segment_url(slug: str) -> str:
-    """An event's folder name as it appears in its URL (percent-encoded)."""
+    """An event's folder name as it appears in its URL (percent-encoded). A slug that is
+    its own segment has only unreserved characters, so quote() would return it as it is:
+    skip it (it is called for every link to an event)."""
+    if is_plain_segment(slug):
+        return slug
     return quote(segment(slug))
 
 

@@ -180,10 +180,15 @@ _URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 
+def is_plain_segment(value: str) -> bool:
+    """A path segment of unreserved characters only (RFC 3986), which segment() keeps."""
+    return _SEGMENT.fullmatch(value) is not None and ".." not in value
+
+
 @functools.lru_cache(maxsize=65536)
 def segment(value: str) -> str:
     """A path segment that cannot leave its folder: kept if it is one, else slugified."""
-    if _SEGMENT.fullmatch(value) and ".." not in value:
+    if is_plain_segment(value):
         return value
     return slugify(value)
 
