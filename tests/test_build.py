@@ -355,6 +355,11 @@ def test_recycled_workers_build_the_same_site(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(ForkProcess, "start", lambda proc: (forks.append(proc), start(proc))[1])
     build_site(build_data.make_chronology(), tmp_path / "a", base_url=BASE, jobs=1)
     assert forks == []
+    # the build process works too: slow it down so that however busy the machine, the
+    # workers take tasks (else it may do them all before the first worker has started)
+    parent, task = os.getpid(), output._task
+    monkeypatch.setattr(output, "_task",
+                        lambda t: (time.sleep(0.3) if os.getpid() == parent else None, task(t))[1])
     report = build_site(build_data.make_chronology(), tmp_path / "b", base_url=BASE, jobs=2)
     assert report.written > 0
     assert len(forks) > 2  # one worker per round at a time, each replaced after one task

@@ -167,9 +167,11 @@ def _try_link(target: str, src: str) -> bool:
 
 
 def _ensure_dir(staging: str, rel: str, dirs: set[str]) -> None:
-    d = os.path.dirname(rel)
+    # rpartition: os.path.dirname for the router's relative paths, at a fraction of the
+    # cost (this runs for every page)
+    d = rel.rpartition("/")[0]
     if d and d not in dirs:
-        if os.path.dirname(d) in dirs or "/" not in d:
+        if d.rpartition("/")[0] in dirs or "/" not in d:
             try:  # the parent exists (made before the workers started): one mkdir
                 os.mkdir(os.path.join(staging, d))
             except FileExistsError:
@@ -185,7 +187,13 @@ def _ensure_dir(staging: str, rel: str, dirs: set[str]) -> None:
 def _make_parents(tree: str, paths, dirs: set[str]) -> None:
     """Make, in sorted order with one mkdir each, every folder that holds another folder of
     `paths`; each page's own folder is then made by whoever writes the page."""
-    need = {d for p in paths for d in _parents(os.path.dirname(p))} - dirs
+    need: set[str] = set()
+    for p in paths:
+        d = p.rpartition("/")[0].rpartition("/")[0]  # the folder holding the page's folder
+        while d and d not in need:
+            need.add(d)
+            d = d.rpartition("/")[0]
+    need -= dirs
     for d in sorted(need):
         try:
             os.mkdir(os.path.join(tree, d))
