@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from timeline import __version__
-from timeline.config import Settings, database_path
+from timeline.config import Settings, missing_database
 from timeline.errors import TimelineError, ValidationError
 
 # Modules that only some commands need are imported inside those commands; db and store
@@ -254,8 +254,7 @@ def import_cmd(ctx: typer.Context,
     from timeline import store
     from timeline.importers import read_files
     batch = read_files(files)
-    path = database_path(ctx.obj.db_url)
-    if dry_run and path is not None and not path.exists():
+    if dry_run and missing_database(ctx.obj.db_url):
         from timeline import db  # checked against an empty database in memory: no file made
         engine = db.connect("sqlite://", create=True)
     else:

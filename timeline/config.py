@@ -37,6 +37,12 @@ def database_path(url: str) -> Path | None:
     return None
 
 
+def missing_database(url: str) -> Path | None:
+    """The SQLite file behind `url` if it does not exist yet (else None)."""
+    path = database_path(url)
+    return path if path is not None and not path.exists() else None
+
+
 def project_dir(url: str) -> Path:
     """The folder that holds the database (timeline.toml lives there); cwd for servers."""
     path = database_path(url)

@@ -85,9 +85,8 @@ def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
         kind = make_url(url).get_backend_name()
     except exc.ArgumentError:
         raise DatabaseError(f"'{url}' is not a database path or URL") from None
-    path = config.database_path(url)
-    if kind == "sqlite" and not create and path is not None and not path.exists():
-        raise DatabaseError(f"no database at {path}: check the path given to --db or "
+    if not create and (missing := config.missing_database(url)) is not None:
+        raise DatabaseError(f"no database at {missing}: check the path given to --db or "
                             "$TIMELINE_DB, or create it with 'timeline init'")
     if kind == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
@@ -107,6 +106,7 @@ def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
     except exc.DBAPIError as e:
         engine.dispose()
         hint = ""
+        path = config.database_path(url)
         if path is not None and not path.parent.is_dir():
             hint = f" (the folder {path.parent} does not exist)"
         raise DatabaseError(f"cannot open the database {describe_url(url)}: "

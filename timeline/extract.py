@@ -306,8 +306,7 @@ def _assign_slugs(candidates: list[Candidate], taken: set[str]) -> None:
 def load_known(db_url: str) -> Known:
     """Tags and events of the database; an empty Known when the SQLite file is missing."""
     from timeline import config, db, store
-    path = config.database_path(db_url)
-    if path is not None and not path.exists():
+    if config.missing_database(db_url):
         return Known()
     engine = db.connect(db_url)
     try:

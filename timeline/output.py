@@ -642,10 +642,7 @@ class ProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.delay, self.start, self.shown = delay, time.perf_counter(), False
         self.open = False   # a line is shown and not yet ended
-        if interactive is None:
-            isatty = getattr(self.stream, "isatty", None)
-            interactive = bool(isatty and isatty())
-        self.interactive = interactive
+        self.interactive = self.stream.isatty() if interactive is None else interactive
 
     def __call__(self, done: int, total: int) -> None:
         if not self.interactive:
