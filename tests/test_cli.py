@@ -255,3 +255,32 @@ def test_every_command_has_help(runner, command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+def test_the_program_ends_with_its_output_whole_and_its_exit_code(runner, tmp_path):
+    """`timeline` ends its process without Python's teardown (cli.main): what it printed
+    must still arrive whole, and each kind of ending keep its exit code."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    db = tmp_path / "events.db"
+    shutil.copy(Path(__file__).parent.parent / "events.db", db)
+
+    def program(*args):
+        return subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), *args],
+                              capture_output=True, text=True, timeout=120)
+    exported = program("export")
+    assert exported.returncode == 0, exported.stderr
+    assert len(exported.stdout) > 100_000  # more than any pipe's buffer
+    assert exported.stdout == runner.invoke(app, ["--db", str(db), "export"]).stdout
+    wrong = program("build", "--lang", "fr", "-o", str(tmp_path / "site"))
+    assert (wrong.returncode, wrong.stderr) == (1, "Error: unknown language 'fr'; choose from en, zh\n")
+    assert program("--no-such-option").returncode == 2
+    # a reader that stops early (`timeline export | head -c 100`): no traceback, exit 0
+    proc = subprocess.Popen([sys.executable, "-m", "timeline", "--db", str(db), "export"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(proc.stdout.read(100)) == 100
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0
+    assert b"Traceback" not in proc.stderr.read()

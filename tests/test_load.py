@@ -1,17 +1,26 @@
-"""Loading the chronology (db.load_chronology, db.list_events) and what the CLI imports."""
+"""Loading the chronology (chronology.read, db.load_chronology, db.list_events) and what
+the CLI imports."""
 
 from __future__ import annotations
 
 import copy
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import build_data  # noqa: E402
 
-from timeline import config, db, export  # noqa: E402
+from timeline import chronology, config, db, export  # noqa: E402
+from timeline.errors import TimelineError  # noqa: E402
+from timeline.migrations import SCHEMA_VERSION  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _chronology():
@@ -48,12 +57,70 @@ def test_load_chronology_gives_back_what_was_imported(cli, tmp_path):
         assert len({id(d) for d in dicts}) == len({json.dumps(d, sort_keys=True) for d in dicts})
 
 
+def test_read_gives_what_load_chronology_gives_on_both_databases(cli, tmp_path):
+    """chronology.read (sqlite3 for a SQLite file, db.connect for PostgreSQL) and the
+    session's db.load_chronology give the same chronology as was imported."""
+    chrono = _chronology()
+    path = tmp_path / "chronology.json"
+    path.write_text(export.dumps(copy.deepcopy(chrono), "json"), encoding="utf-8")
+    assert cli("import", path).exit_code == 0
+    url = config.database_url(cli.db)
+    read = chronology.read(url)
+    engine = db.connect(url)
+    with db.session(engine, readonly=True) as s:
+        loaded = db.load_chronology(s)
+    engine.dispose()
+    assert read == loaded
+    assert read.events == chrono.events
+    assert read.observations == chrono.observations and read.series == chrono.series
+
+
+def test_build_reads_a_sqlite_file_without_sqlalchemy(cli_sqlite, tmp_path):
+    """The build path (timeline.cli, chronology.read, timeline.build) never imports
+    SQLAlchemy or SQLModel for a SQLite file at the current schema: they are half a second
+    of a rebuild's start-up."""
+    path = tmp_path / "chronology.json"
+    path.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
+    assert cli_sqlite("import", path).exit_code == 0
+    code = ("import sys, timeline.cli, timeline.build; from timeline import chronology; "
+            f"c = chronology.read({config.database_url(cli_sqlite.db)!r}); "
+            "print(len(c.events), *(m for m in ('sqlalchemy', 'sqlmodel', 'yaml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [str(len(_chronology().events))]
+
+
+def test_read_migrates_an_old_schema_first(tmp_path):
+    old = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "schema-v1.db", old)
+    read = chronology.read(config.database_url(old))
+    assert export.dumps(read, "json") == (FIXTURES / "schema-v1.export.json").read_text("utf-8")
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+@pytest.mark.parametrize("make, message", [
+    (None, "no database at"),
+    (lambda p: p.write_text("not a database, just text\n" * 100), "cannot open the database"),
+    (lambda p: sqlite3.connect(p).execute("CREATE TABLE customers (id INTEGER)"),
+     "not a timeline database"),
+])
+def test_read_says_what_is_wrong_with_a_file_it_cannot_read(tmp_path, make, message):
+    path = tmp_path / "events.db"
+    if make:
+        make(path)
+    before = path.read_bytes() if path.exists() else None
+    with pytest.raises(TimelineError, match=message):
+        chronology.read(config.database_url(path))
+    assert (path.read_bytes() if path.exists() else None) == before
+
+
 def test_help_and_build_import_only_what_they_need():
     """--help needs neither SQLAlchemy nor YAML; build needs no YAML (export, import)."""
     code = ("import sys, timeline.cli; a = set(sys.modules); "
-            "import timeline.store; b = set(sys.modules); "
+            "import timeline.chronology, timeline.build; b = set(sys.modules); "
             "print(*(m for m in ('sqlalchemy', 'yaml', 'timeline.db') if m in a)); "
-            "print(*(m for m in ('yaml', 'timeline.importers', 'timeline.export') if m in b))")
+            "print(*(m for m in ('yaml', 'sqlalchemy', 'timeline.importers', 'timeline.export') if m in b))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[0] == "", f"timeline.cli imports {out[0]}"

@@ -45,7 +45,7 @@ from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, c
                                  category_rel, compact_json, event_rel, is_plain_segment, lang_of,
                                  localized, localized_title, make_env, month_label, segment,
                                  tag_kind_label, template_files)
-from timeline.models import CATEGORIES, TAG_KINDS
+from timeline.vocab import CATEGORIES, TAG_KINDS
 
 PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page

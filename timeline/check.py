@@ -1,4 +1,5 @@
-"""Checks of the whole chronology: what `timeline check` reports.
+"""Checks of the whole chronology: what `timeline check` reports, from what the queries
+of store.run_checks found (pure: the site's charts use these rules too).
 
 Problems (exit 1): an event with no source, a citation of a missing source, two events
 with the same title and date, and observations that conflict without a note. Two sources
@@ -10,10 +11,6 @@ listed as a known disagreement, not a problem.
 import math
 from dataclasses import dataclass
 from itertools import combinations, groupby
-
-from sqlmodel import Session
-
-from timeline import db
 
 
 @dataclass(frozen=True)
@@ -31,15 +28,17 @@ class Finding:
                 "problem": self.is_problem}
 
 
-def run_checks(s: Session) -> list[Finding]:
-    findings = [Finding("no-source", slug, f"{slug}: has no source")
-                for slug in db.events_without_sources(s)]
-    findings += [Finding("missing-source", slug, f"{slug}: cites source #{sid}, which does "
-                         "not exist") for slug, sid in db.dangling_citations(s)]
-    findings += [Finding("duplicate", group[0], f"{', '.join(group)}: same title and date")
-                 for group in db.duplicate_events(s)]
-    findings += conflicts(db.observations_by_period(s))
-    return findings
+def findings(unsourced: list[str], dangling: list[tuple[str, int]],
+             duplicates: list[list[str]], observations) -> list[Finding]:
+    """What the queries of store.run_checks found, as findings: events without a source,
+    citations of a missing source (slug, source id), groups of same title and date, and
+    the observations grouped by period (see conflicts)."""
+    out = [Finding("no-source", slug, f"{slug}: has no source") for slug in unsourced]
+    out += [Finding("missing-source", slug, f"{slug}: cites source #{sid}, which does "
+                    "not exist") for slug, sid in dangling]
+    out += [Finding("duplicate", group[0], f"{', '.join(group)}: same title and date")
+            for group in duplicates]
+    return out + conflicts(observations)
 
 
 def value_range(value: float, qualifier: str) -> tuple[float, float]:

@@ -6,6 +6,7 @@ one line `Error: …` on standard error and exit code 1; wrong usage is Typer's 
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -380,9 +381,9 @@ def build_cmd(ctx: typer.Context,
                               "languages (en, zh; repeatable); the first is at the root.")] = None
               ) -> None:
     """Render the chronology into a static site; only changed files are rewritten."""
-    from timeline import store
+    from timeline import chronology
     from timeline.build import ProgressBar, build_site
-    chrono = store.load_chronology(engine_for(ctx))
+    chrono = chronology.read(ctx.obj.db_url)
     bar = ProgressBar()
     try:
         report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
@@ -401,12 +402,12 @@ def serve_cmd(ctx: typer.Context,
                                   "served under its path.")] = "/") -> None:
     """Build the site, serve it on 127.0.0.1 and rebuild it when the database changes."""
     from urllib.parse import urlsplit
-    from timeline import db, serve as serving, store
+    from timeline import chronology, serve as serving
     from timeline.build import build_site
     url = ctx.obj.db_url
 
     def rebuild():
-        return build_site(store.load_chronology(db.connect(url)), output, base_url=base_url,
+        return build_site(chronology.read(url), output, base_url=base_url,
                           options=site_options(ctx))
     typer.echo(rebuild().summary())
     serving.serve(output, port=port, base_path=urlsplit(base_url).path or "/", rebuild=rebuild,
@@ -436,14 +437,14 @@ def publish_cmd(
         rollback: Annotated[bool, typer.Option("--rollback", help="Serve the previous version "
                                                "again (dir, gh-pages).")] = False) -> None:
     """Build the site for the target, check it, deploy it; `publish` alone repeats the last one."""
-    from timeline import publish as pub, store
+    from timeline import chronology, publish as pub
     settings: Settings = ctx.obj
     target = pub.settings_for(settings.db_url, to=to, path=path, remote=remote, branch=branch,
                               cname=cname, base_url=base_url, endpoint_url=endpoint_url)
     if rollback:
         result = pub.rollback(target, dry_run=dry_run)
     else:
-        chrono = store.load_chronology(engine_for(ctx))
+        chrono = chronology.read(settings.db_url)
         result = pub.publish(chrono, target, dry_run=dry_run, templates_dir=settings.templates_dir,
                              options=site_options(ctx))
     for line in result.plan.lines() if dry_run else []:
@@ -477,4 +478,22 @@ def _body(body: str | None, body_file: Path | None) -> str | None:
 
 
 def main() -> None:
-    app(prog_name="timeline")
+    """The `timeline` program. When the command has finished, the process ends without
+    Python's teardown, which frees every object one by one: after a build that is the
+    whole loaded chronology (0.4 s at 10,000 events, seconds at 100,000) for memory the
+    system takes back at once. Every file is closed by then; only the standard streams
+    are still buffered, and they are flushed first. An uncaught exception (a bug) ends
+    the ordinary way, with its traceback."""
+    try:
+        app(prog_name="timeline")
+        code = 0
+    except SystemExit as e:
+        if e.code is not None and not isinstance(e.code, int):
+            raise  # a message to print: Python's own exit does that
+        code = e.code or 0
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            pass
+    os._exit(code)

@@ -16,6 +16,8 @@ SITE_KEYS = {"title": ("title", "en"), "title_zh": ("title", "zh"),
 
 DEFAULT_DB = "events.db"
 DB_ENV = "TIMELINE_DB"
+# How long a command waits for another one's write to a SQLite file to finish.
+BUSY_TIMEOUT_MS = 60_000
 
 
 def database_url(db: str | os.PathLike | None = None) -> str:

@@ -7,24 +7,23 @@ transaction begins (BEGIN IMMEDIATE), so concurrent `timeline add` processes que
 instead of failing with "database is locked".
 """
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, exc, func, insert, or_, select, \
     text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from timeline import config, migrations, records
+from timeline import chronology, config, migrations, records
+from timeline.chronology import Chronology
 from timeline.errors import DatabaseError, EventNotFound, TimelineError, ValidationError
 from timeline.models import (Citation, Event, EventTag, Meta, Observation, Series, Source, Tag,
                              Translation, utcnow)
-from timeline.records import EventIn, ObservationIn, SourceIn, SourceRef, StoredDate
+from timeline.records import EventIn, ObservationIn, SourceIn, SourceRef
 
-BUSY_TIMEOUT_MS = 60_000
 EVENT, EVENT_TAG, CITATION, TRANSLATION, TAG, SOURCE, OBSERVATION, SERIES = (
     m.__table__ for m in (Event, EventTag, Citation, Translation, Tag, Source, Observation,
                           Series))
@@ -33,23 +32,8 @@ _INSERT_EVENT = insert(EVENT).returning(EVENT.c.id)
 _UPDATE_EVENT = update(EVENT).where(EVENT.c.id == bindparam("_id"))
 _DELETE_LINKS = [delete(t).where(t.c.event_id == bindparam("_id"))
                  for t in (EVENT_TAG, CITATION, TRANSLATION)]
-# What the reads unpack, in order: an event dict's columns; a source's id, then the
-# parameters of records.source_dict.
-_EVENT_COLUMNS = [EVENT.c[name] for name in (
-    "id", "slug", "title", "category", "body", "lang",
-    "date_text", "date_base", "date_start", "date_end", "date_precision", "date_edtf")]
-_SOURCE_COLUMNS = [SOURCE.c[name] for name in (
-    "id", "key", "title", "publisher", "author", "url", "published", "language")]
-
-
-@dataclass
-class Chronology:
-    """Everything the site shows, as plain dicts in the shapes of docs/formats.md."""
-
-    events: list[dict] = field(default_factory=list)
-    sources: list[dict] = field(default_factory=list)
-    observations: list[dict] = field(default_factory=list)
-    series: list[dict] = field(default_factory=list)
+# The columns chronology.events_from_rows unpacks, in its order.
+_EVENT_COLUMNS = [EVENT.c[name] for name in chronology.EVENT_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -89,7 +73,7 @@ def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
         raise DatabaseError(f"no database at {missing}: check the path given to --db or "
                             "$TIMELINE_DB, or create it with 'timeline init'")
     if kind == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": config.BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     else:
@@ -114,15 +98,20 @@ def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
     except TimelineError as e:
         engine.dispose()
         raise type(e)(f"{_safe(url)}: {e}") from None
+    if kind == "sqlite":  # only once it is known to be ours: the mode stays in the file
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
     return engine, was
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_on_begin
     cursor = dbapi_conn.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout = {config.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
@@ -224,31 +213,10 @@ def _apply_filter(stmt, flt: EventFilter):
     return stmt
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while building many acyclic dicts: its passes over the
-    growing heap would cost a quarter of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _event_dicts(s: Session, stmt) -> list[dict]:
-    """Assemble contract dicts with one query per related table (O(n), no N+1).
-
-    Plain rows through the connection, not ORM objects: at 100,000 events the
-    identity map and instrumentation cost more than the queries. Rows are unpacked, not
-    read by attribute (a Row's attribute costs fifteen times its index).
-    """
-    with _gc_paused():
-        return _event_dicts_nogc(s, stmt)
-
-
-def _event_dicts_nogc(s: Session, stmt) -> list[dict]:
+    """Contract dicts of the events `stmt` selects, with one query per linked table (no
+    N+1): plain rows through the connection, not ORM objects (at 100,000 events the
+    identity map and instrumentation cost more than the queries)."""
     conn = s.connection()
     rows = conn.execute(stmt).all()
     if not rows:
@@ -256,87 +224,30 @@ def _event_dicts_nogc(s: Session, stmt) -> list[dict]:
     # Unfiltered, every event is wanted: read the linked tables whole, no IN (subquery).
     ids = None if stmt.whereclause is None else select(stmt.subquery().c.id)
 
-    def of_events(query, event_id):
-        return query if ids is None else query.where(event_id.in_(ids))
+    def linked(*columns, order=()):
+        query = select(*columns)
+        if ids is not None:
+            query = query.where(columns[0].in_(ids))
+        return conn.execute(query.order_by(*order)).all()
 
-    # One dict per tag, shared by the events that carry it (a dict look-up, not a join).
-    tag_dicts = {tag_id: records.tag_dict(kind, name) for tag_id, kind, name in
-                 conn.execute(select(TAG.c.id, TAG.c.kind, TAG.c.name)).all()}
-    tags: dict[int, list] = {}
-    last = None  # the rows come event by event: a new list when the event changes
-    for event_id, tag_id in conn.execute(of_events(
-            select(EVENT_TAG.c.event_id, EVENT_TAG.c.tag_id), EVENT_TAG.c.event_id)
-            .order_by(EVENT_TAG.c.event_id, EVENT_TAG.c.position)).all():
-        if event_id != last:
-            last, event_tags = event_id, tags.setdefault(event_id, [])
-        if tag_id in tag_dicts:  # as a join would, skip a link to a missing tag
-            event_tags.append(tag_dicts[tag_id])
-    sources = {r[0]: r for r in conn.execute(select(
-        SOURCE.c.id, SOURCE.c.title, SOURCE.c.publisher, SOURCE.c.url, SOURCE.c.published)).all()}
-    cites: dict[int, list] = {}
-    shared: dict[tuple, dict] = {}  # one dict per (source, locator), not per citation
-    last = None
-    for event_id, source_id, locator in conn.execute(of_events(
-            select(CITATION.c.event_id, CITATION.c.source_id, CITATION.c.locator),
-            CITATION.c.event_id).order_by(CITATION.c.event_id, CITATION.c.position)).all():
-        if event_id != last:
-            last, event_cites = event_id, cites.setdefault(event_id, [])
-        key = (source_id, locator)
-        cite = shared.get(key)
-        if cite is None:
-            _, title, publisher, url, published = sources[source_id]
-            cite = shared[key] = records.citation_dict(title, publisher, url, published,
-                                                       locator)
-        event_cites.append(cite)
-    trans: dict[int, dict] = {}
-    for event_id, lang, title, body in conn.execute(of_events(
-            select(TRANSLATION.c.event_id, TRANSLATION.c.lang, TRANSLATION.c.title,
-                   TRANSLATION.c.body), TRANSLATION.c.event_id)).all():
-        if event_id not in trans:
-            trans[event_id] = {}
-        trans[event_id][lang] = records.translation_dict(title, body)
-    # Many events share a date: it is described once and they share its dict (at 100,000
-    # events, a tenth of the memory).
-    dates: dict[tuple, dict] = {}
-    out = []
-    for (event_id, slug, title, category, body, lang,
-         d_text, d_base, d_start, d_end, d_precision, d_edtf) in rows:
-        key = (d_text, d_base, d_start, d_end, d_precision, d_edtf)
-        date_ = dates.get(key)
-        if date_ is None:
-            date_ = dates[key] = StoredDate(text=d_text, base=d_base, start=d_start,
-                                            end=d_end, precision=d_precision,
-                                            edtf=d_edtf).to_dict()
-        translations = trans.get(event_id)
-        if translations is None:
-            translations = {}
-        elif len(translations) > 1:
-            translations = dict(sorted(translations.items()))
-        out.append(records.event_dict(slug, title, category, body, lang, date_,
-                                      tags.get(event_id) or [], cites.get(event_id) or [],
-                                      translations))
-    return out
+    return chronology.events_from_rows(
+        rows, conn.execute(select(TAG.c.id, TAG.c.kind, TAG.c.name)).all(),
+        linked(EVENT_TAG.c.event_id, EVENT_TAG.c.tag_id,
+               order=(EVENT_TAG.c.event_id, EVENT_TAG.c.position)),
+        conn.execute(select(SOURCE.c.id, SOURCE.c.title, SOURCE.c.publisher, SOURCE.c.url,
+                            SOURCE.c.published)).all(),
+        linked(CITATION.c.event_id, CITATION.c.source_id, CITATION.c.locator,
+               order=(CITATION.c.event_id, CITATION.c.position)),
+        linked(TRANSLATION.c.event_id, TRANSLATION.c.lang, TRANSLATION.c.title,
+               TRANSLATION.c.body))
 
 
 def load_chronology(s: Session) -> Chronology:
-    """The whole database in contract shapes, for export and for the site."""
-    conn = s.connection()
-    with _gc_paused():
-        source_rows = conn.execute(select(*_SOURCE_COLUMNS).order_by(SOURCE.c.key)).all()
-        source_keys = {r[0]: r[1] for r in source_rows}
-        observed = select(OBSERVATION.c.event_id)  # the slugs observations need, not all
-        slugs = dict(conn.execute(select(EVENT.c.id, EVENT.c.slug)
-                                  .where(EVENT.c.id.in_(observed))).all())
-        observations = [records.observation_dict(o, source_keys[o.source_id],
-                                                 slugs.get(o.event_id))
-                        for o in conn.execute(select(OBSERVATION)).all()]
-        observations.sort(key=lambda o: (o["series"], o["period"]["start"],
-                                         o["period"]["end"], o["source"], o["value"]))
-        sources = [records.source_dict(*r[1:]) for r in source_rows]
-        series = [records.series_dict(r)
-                  for r in conn.execute(select(SERIES).order_by(SERIES.c.key)).all()]
-    return Chronology(events=list_events(s), sources=sources, observations=observations,
-                      series=series)
+    """The whole database in contract shapes, for export and for the site: chronology.load
+    on this session's connection (the same plain SQL as a SQLite file read without
+    SQLAlchemy)."""
+    return chronology.load(s.connection().connection)
+
 
 def known_tags(s: Session) -> list[tuple[str, str]]:
     return [tuple(r) for r in s.execute(select(Tag.kind, Tag.name).order_by(Tag.kind, Tag.name))]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from timeline.db import Chronology
+from timeline.chronology import Chronology
 from timeline.errors import TimelineError
 
 FORMATS = ("json", "jsonl", "yaml", "csv")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from timeline.extract_dates import DateInfo
 from timeline.extract_rules import KEYWORDS, METRIC_ONLY, MODEL_WORD, alternation
 from timeline.extract_tags import _TagHit
-from timeline.models import CATEGORIES
+from timeline.vocab import CATEGORIES
 
 if TYPE_CHECKING:
     from timeline.extract import Mention

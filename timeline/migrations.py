@@ -10,23 +10,28 @@ database of version n to n + 1 with plain SQL that SQLite and PostgreSQL both ac
 bump SCHEMA_VERSION, and add a fixture database of the old version to tests/fixtures.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, inspect, text
-from sqlmodel import SQLModel
-
-from timeline import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from timeline.errors import SchemaError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# SQLAlchemy and the models are imported by the functions that use them: chronology.read
+# compares a SQLite file's version with SCHEMA_VERSION without loading either.
 
 SCHEMA_VERSION = 2
 
 
 def _v1_to_v2(conn: Connection) -> None:
     """v2: series get labels (English, Chinese) and a unit for charts."""
-    conn.execute(text(
+    conn.exec_driver_sql(
         "CREATE TABLE series (key VARCHAR(200) NOT NULL PRIMARY KEY, "
         "title VARCHAR NOT NULL, title_zh VARCHAR, unit VARCHAR NOT NULL DEFAULT '', "
-        "description VARCHAR NOT NULL DEFAULT '')"))
+        "description VARCHAR NOT NULL DEFAULT '')")
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -36,6 +41,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
 
 def stored_version(conn: Connection) -> int | None:
     """The schema version of this database; None when it holds no timeline tables."""
+    from sqlalchemy import inspect
     tables = set(inspect(conn).get_table_names())
     if "meta" not in tables:
         if tables & {"event", "source"}:
@@ -45,7 +51,7 @@ def stored_version(conn: Connection) -> int | None:
             raise SchemaError("the database is not a timeline database (it holds other "
                               "tables); point --db at a new file or an empty database")
         return None
-    row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
+    row = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").first()
     if row is None:
         raise SchemaError("the database has no schema version: it was not made by timeline")
     return int(row[0])
@@ -55,6 +61,9 @@ def migrate(conn: Connection) -> int:
     """Bring the database to SCHEMA_VERSION; returns the version it had (0 if new)."""
     version = stored_version(conn)
     if version is None:
+        from sqlmodel import SQLModel
+
+        from timeline import models  # noqa: F401  (registers the tables on SQLModel.metadata)
         SQLModel.metadata.create_all(conn)
         _set_version(conn, SCHEMA_VERSION, insert=True)
         return 0
@@ -69,6 +78,7 @@ def migrate(conn: Connection) -> int:
 
 
 def _set_version(conn: Connection, version: int, *, insert: bool) -> None:
-    sql = ("INSERT INTO meta (key, value) VALUES ('schema_version', :v)" if insert
-           else "UPDATE meta SET value = :v WHERE key = 'schema_version'")
-    conn.execute(text(sql), {"v": str(version)})
+    value = str(int(version))  # a number this module chose: written into the SQL as is
+    conn.exec_driver_sql(f"INSERT INTO meta (key, value) VALUES ('schema_version', '{value}')"
+                         if insert else
+                         f"UPDATE meta SET value = '{value}' WHERE key = 'schema_version'")

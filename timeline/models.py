@@ -1,4 +1,4 @@
-"""The schema: SQLModel tables and the fixed vocabularies.
+"""The schema: the SQLModel tables (their fixed vocabularies are in vocab.py).
 
 Pure declarations. No sessions, no queries (those live in db.py). Dates are stored as
 the text written, the base date it was read against, an inclusive interval
@@ -10,28 +10,6 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-CATEGORIES: dict[str, tuple[str, str]] = {
-    # slug: (English label, Chinese label)
-    "model-release": ("Model release", "模型发布"),
-    "product": ("Product", "产品"),
-    "personnel": ("Personnel", "人事"),
-    "regulatory": ("Regulatory", "监管"),
-    "earnings": ("Earnings", "财报"),
-    "business": ("Business", "商业"),
-    "organization": ("Organization", "组织"),
-    "market": ("Market", "市场"),
-    "campaign": ("Campaign", "活动"),
-    "other": ("Other", "其他"),
-}
-
-TAG_KINDS: dict[str, tuple[str, str]] = {
-    "topic": ("Topic", "主题"),
-    "person": ("Person", "人物"),
-    "organization": ("Organization", "机构"),
-    "product": ("Product", "产品"),
-    "place": ("Place", "地点"),
-}
 
 
 def utcnow() -> str:
@@ -132,9 +110,6 @@ class Observation(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True,
                                  ondelete="SET NULL")
     note: str | None = None
-
-
-QUALIFIERS = ("", ">", "<", ">=", "<=", "~")
 
 
 class Series(SQLModel, table=True):

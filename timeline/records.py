@@ -15,7 +15,7 @@ from typing import Any
 
 from timeline import dates
 from timeline.errors import ValidationError
-from timeline.models import CATEGORIES, QUALIFIERS, TAG_KINDS
+from timeline.vocab import CATEGORIES, QUALIFIERS, TAG_KINDS
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 SOURCE_KEY_RE = SLUG_RE
@@ -282,15 +282,16 @@ def number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def observation_dict(row, source_key: str, event_slug: str | None) -> dict:
-    return {"series": row.series,
-            "period": {"text": row.period_text, "start": row.period_start,
-                       "end": row.period_end},
-            "value": number(row.value), "unit": row.unit, "qualifier": row.qualifier,
-            "source": source_key, "event": event_slug, "note": row.note}
+def observation_dict(series: str, period_text: str | None, period_start: str, period_end: str,
+                     value: float, unit: str, qualifier: str, source_key: str | None,
+                     event_slug: str | None, note: str | None) -> dict:
+    return {"series": series,
+            "period": {"text": period_text, "start": period_start, "end": period_end},
+            "value": number(value), "unit": unit, "qualifier": qualifier,
+            "source": source_key, "event": event_slug, "note": note}
 
 
-
-def series_dict(row) -> dict:
-    return {"key": row.key, "title": row.title, "title_zh": row.title_zh, "unit": row.unit,
-            "description": row.description}
+def series_dict(key: str, title: str, title_zh: str | None, unit: str,
+                description: str) -> dict:
+    return {"key": key, "title": title, "title_zh": title_zh, "unit": unit,
+            "description": description}

@@ -19,7 +19,7 @@ import yaml
 from timeline import db, records, store
 from timeline.errors import InputFormatError, TimelineError
 from timeline.importers import Batch, Where, event_from_dict
-from timeline.models import CATEGORIES
+from timeline.vocab import CATEGORIES
 
 _META_RE = re.compile(r"^\s*#\s*(confidence|already|evidence):\s?(.*)$")
 _ITEM_RE = re.compile(r"^(\s*)-\s")

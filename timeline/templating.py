@@ -24,7 +24,7 @@ from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSyst
 from markupsafe import Markup
 
 from timeline.markup import slugify
-from timeline.models import CATEGORIES, TAG_KINDS
+from timeline.vocab import CATEGORIES, TAG_KINDS
 
 
 def _builtin_templates() -> Path:

@@ -1,0 +1,194 @@
+"""The whole chronology read from the database, for the site and for export.
+
+One read in plain SQL that SQLite and PostgreSQL both accept, over any DB-API
+connection, assembled into the contract dicts of docs/formats.md (db.list_events
+assembles its filtered rows here too). A SQLite file at the current schema is read with
+the standard library's sqlite3, so `timeline build` does not import SQLAlchemy and
+SQLModel (half a second of its start-up). Anything else, a PostgreSQL URL or a file
+that needs migrating or is not a timeline database, goes through db.connect, which
+migrates it or says what is wrong.
+"""
+
+from __future__ import annotations
+
+import gc
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from timeline import config, migrations, records
+from timeline.records import StoredDate
+
+
+@dataclass
+class Chronology:
+    """Everything the site shows, as plain dicts in the shapes of docs/formats.md."""
+
+    events: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    series: list[dict] = field(default_factory=list)
+
+
+# The columns each part is read with, in the order events_from_rows and load unpack them.
+EVENT_COLUMNS = ("id", "slug", "title", "category", "body", "lang", "date_text", "date_base",
+                 "date_start", "date_end", "date_precision", "date_edtf")
+_SQL = {
+    "events": f"SELECT {', '.join(EVENT_COLUMNS)} FROM event "
+              "ORDER BY date_start, date_end, slug",
+    "tags": "SELECT id, kind, name FROM tag",
+    "event_tags": "SELECT event_id, tag_id FROM eventtag ORDER BY event_id, position",
+    "sources": "SELECT id, key, title, publisher, author, url, published, language "
+               "FROM source ORDER BY key",
+    "citations": "SELECT event_id, source_id, locator FROM citation "
+                 "ORDER BY event_id, position",
+    "translations": "SELECT event_id, lang, title, body FROM translation",
+    "observations": "SELECT series, period_text, period_start, period_end, value, unit, "
+                    "qualifier, source_id, event_id, note FROM observation",
+    "series": "SELECT key, title, title_zh, unit, description FROM series ORDER BY key",
+}
+
+
+def read(url: str) -> Chronology:
+    """The whole chronology of the database at `url` (see the module's docstring)."""
+    path = config.database_path(url)
+    if path is not None and path.is_file():
+        try:
+            with _sqlite_snapshot(path) as conn:
+                if _schema_version(conn) == migrations.SCHEMA_VERSION:
+                    return load(conn)
+        except sqlite3.Error:
+            pass  # not readable this way (not a database, an old schema): db.connect says
+    from timeline import db
+    engine = db.connect(url)
+    try:
+        with db.session(engine, readonly=True) as s:
+            return db.load_chronology(s)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _sqlite_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to an existing SQLite file (never creating one) inside one read
+    transaction, so every table is read as of the same moment."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                           timeout=config.BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        yield conn
+    finally:
+        conn.close()
+
+
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else None
+
+
+def load(conn) -> Chronology:
+    """The whole chronology through a DB-API connection, in one pass per table."""
+
+    def rows(part: str) -> list[tuple]:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(_SQL[part])
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    with gc_paused():
+        event_rows = rows("events")
+        source_rows = rows("sources")
+        events = events_from_rows(
+            event_rows, rows("tags"), rows("event_tags"),
+            [(sid, title, publisher, url, published)
+             for sid, _, title, publisher, _, url, published, _ in source_rows],
+            rows("citations"), rows("translations"))
+        source_keys = {r[0]: r[1] for r in source_rows}
+        slugs = {r[0]: r[1] for r in event_rows}
+        observations = [
+            records.observation_dict(series, p_text, p_start, p_end, value, unit, qualifier,
+                                     source_keys.get(source_id), slugs.get(event_id), note)
+            for (series, p_text, p_start, p_end, value, unit, qualifier, source_id, event_id,
+                 note) in rows("observations")]
+        observations.sort(key=lambda o: (o["series"], o["period"]["start"],
+                                         o["period"]["end"], o["source"] or "", o["value"]))
+        sources = [records.source_dict(*r[1:]) for r in source_rows]
+        series = [records.series_dict(*r) for r in rows("series")]
+    return Chronology(events=events, sources=sources, observations=observations,
+                      series=series)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector while building many acyclic dicts: its passes over the
+    growing heap would cost a quarter of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def events_from_rows(events, tags, event_tags, sources, citations, translations) -> list[dict]:
+    """Contract dicts of `events` (rows of EVENT_COLUMNS, in the order wanted) from the rows
+    linked to them: tags (id, kind, name), event_tags (event_id, tag_id) and citations
+    (event_id, source_id, locator) each in order of event and position, sources (id,
+    title, publisher, url, published), translations (event_id, lang, title, body).
+    Rows are unpacked, not read by name: at 100,000 events that is a tenth of the time."""
+    with gc_paused():
+        # One dict per tag, shared by the events that carry it (a dict look-up, not a join).
+        tag_dicts = {tag_id: records.tag_dict(kind, name) for tag_id, kind, name in tags}
+        event_tag_lists: dict[int, list] = {}
+        last = None  # the rows come event by event: a new list when the event changes
+        for event_id, tag_id in event_tags:
+            if event_id != last:
+                last, listed = event_id, event_tag_lists.setdefault(event_id, [])
+            if tag_id in tag_dicts:  # as a join would, skip a link to a missing tag
+                listed.append(tag_dicts[tag_id])
+        source_fields = {r[0]: r[1:] for r in sources}
+        cites: dict[int, list] = {}
+        shared: dict[tuple, dict] = {}  # one dict per (source, locator), not per citation
+        last = None
+        for event_id, source_id, locator in citations:
+            if event_id != last:
+                last, listed = event_id, cites.setdefault(event_id, [])
+            key = (source_id, locator)
+            cite = shared.get(key)
+            if cite is None:
+                fields = source_fields.get(source_id)
+                if fields is None:  # a citation of a missing source: `timeline check` says so
+                    continue
+                cite = shared[key] = records.citation_dict(*fields, locator)
+            listed.append(cite)
+        trans: dict[int, dict] = {}
+        for event_id, lang, title, body in translations:
+            if event_id not in trans:
+                trans[event_id] = {}
+            trans[event_id][lang] = records.translation_dict(title, body)
+        # Many events share a date: it is described once and they share its dict (at
+        # 100,000 events, a tenth of the memory).
+        dates: dict[tuple, dict] = {}
+        out = []
+        for (event_id, slug, title, category, body, lang,
+             d_text, d_base, d_start, d_end, d_precision, d_edtf) in events:
+            key = (d_text, d_base, d_start, d_end, d_precision, d_edtf)
+            date_ = dates.get(key)
+            if date_ is None:
+                date_ = dates[key] = StoredDate(text=d_text, base=d_base, start=d_start,
+                                                end=d_end, precision=d_precision,
+                                                edtf=d_edtf).to_dict()
+            translated = trans.get(event_id)
+            if translated is None:
+                translated = {}
+            elif len(translated) > 1:
+                translated = dict(sorted(translated.items()))
+            out.append(records.event_dict(slug, title, category, body, lang, date_,
+                                          event_tag_lists.get(event_id) or [],
+                                          cites.get(event_id) or [], translated))
+        return out
