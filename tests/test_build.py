@@ -148,7 +148,7 @@ sys.path.insert(0, {fixtures!r})
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 import build as bench
-from timeline.db import Chronology
+from timeline.chronology import Chronology
 from timeline.build import build_site
 data = bench.generate({n}, seed={seed})
 for e in data["events"]:

@@ -16,7 +16,7 @@ import build_data  # noqa: E402
 
 from timeline import output  # noqa: E402
 from timeline.build import build_site  # noqa: E402
-from timeline.db import Chronology  # noqa: E402
+from timeline.chronology import Chronology  # noqa: E402
 from timeline.errors import BuildError  # noqa: E402
 from timeline.fragments import INDEX, FragmentStore, store_dir  # noqa: E402
 from timeline.output import MANIFEST  # noqa: E402

@@ -119,8 +119,8 @@ def test_shipped_chronology_builds_and_every_link_resolves(tmp_path: Path) -> No
     db_file = ROOT / "events.db"
     if not db_file.exists():
         pytest.skip("no shipped events.db yet")
-    from timeline import db, store
-    chrono = store.load_chronology(db.connect(f"sqlite:///{db_file}"))
+    from timeline import chronology
+    chrono = chronology.read(f"sqlite:///{db_file}")
     assert chrono.events
     build_site(chrono, tmp_path / "site", base_url=BASE)
     assert check_site(tmp_path / "site", BASE) == []
@@ -130,7 +130,7 @@ def test_pages_stay_small_at_scale(tmp_path: Path) -> None:
     """Listings are paginated: no HTML page near 1 MB (here 2,000 events in one year)."""
     sys.path.insert(0, str(ROOT / "bench"))
     import build as bench
-    from timeline.db import Chronology
+    from timeline.chronology import Chronology
     data = bench.generate(2000)
     for e in data["events"]:
         e["date"]["start"] = "2020" + e["date"]["start"][4:]

@@ -260,26 +260,32 @@ def test_every_command_has_help(runner, command):
 def test_the_program_ends_with_its_output_whole_and_its_exit_code(runner, tmp_path):
     """`timeline` ends its process without Python's teardown (cli.main): what it printed
     must still arrive whole, and each kind of ending keep its exit code."""
+    import os
     import shutil
     import subprocess
     import sys
     from pathlib import Path
     db = tmp_path / "events.db"
     shutil.copy(Path(__file__).parent.parent / "events.db", db)
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
 
-    def program(*args):
+    def program(*args, db=db):
         return subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), *args],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, env=buffered)
     exported = program("export")
     assert exported.returncode == 0, exported.stderr
     assert len(exported.stdout) > 100_000  # more than any pipe's buffer
     assert exported.stdout == runner.invoke(app, ["--db", str(db), "export"]).stdout
+    empty = tmp_path / "empty.db"  # a few bytes, still in the stream's buffer at the end
+    assert runner.invoke(app, ["--db", str(empty), "init"]).exit_code == 0
+    small = program("export", db=empty)
+    assert json.loads(small.stdout) == {"events": [], "sources": [], "observations": []}
     wrong = program("build", "--lang", "fr", "-o", str(tmp_path / "site"))
     assert (wrong.returncode, wrong.stderr) == (1, "Error: unknown language 'fr'; choose from en, zh\n")
     assert program("--no-such-option").returncode == 2
     # a reader that stops early (`timeline export | head -c 100`): no traceback, exit 0
     proc = subprocess.Popen([sys.executable, "-m", "timeline", "--db", str(db), "export"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=buffered)
     assert len(proc.stdout.read(100)) == 100
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0

@@ -234,12 +234,12 @@ def export_cmd(ctx: typer.Context,
                                  help="Write to this file (default: standard output).")] = None
                ) -> None:
     """Export the whole chronology (events, sources, observations)."""
-    from timeline import store
-    text = store.export_text(engine_for(ctx), fmt)
+    from timeline import chronology, export
+    export.check_format(fmt)
+    text = export.dumps(chronology.read(ctx.obj.db_url), fmt)
     if output is None:
         sys.stdout.write(text)
     else:
-        from timeline import export
         export.write_file(output, text)
         typer.echo(f"Wrote {output}", err=True)
 

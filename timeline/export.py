@@ -11,10 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
-import yaml
-
 from timeline.chronology import Chronology
-from timeline.errors import TimelineError
+from timeline.errors import TimelineError, ValidationError
 
 FORMATS = ("json", "jsonl", "yaml", "csv")
 
@@ -27,17 +25,22 @@ def export_object(chrono: Chronology) -> dict:
     return obj
 
 
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")
+
+
 def dumps(chrono: Chronology, fmt: str = "json") -> str:
+    check_format(fmt)
     if fmt == "json":
         return dumps_json(chrono)
     if fmt == "yaml":
+        import yaml  # only here: the site writes events.json through this module
         return yaml.safe_dump(export_object(chrono), allow_unicode=True, sort_keys=False,
                               width=100)
     if fmt == "jsonl":
         return _dumps_jsonl(chrono)
-    if fmt == "csv":
-        return _dumps_csv(chrono)
-    raise ValueError(f"unknown export format {fmt!r}")
+    return _dumps_csv(chrono)
 
 
 def dumps_json(chrono: Chronology) -> str:

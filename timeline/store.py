@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from timeline.check import Finding
     from timeline.importers import Batch, Where
 
-# check, export and importers (with yaml) are imported by the functions that use them:
-# `timeline build` needs none of them.
+# check and importers (with yaml) are imported by the functions that use them.
 
 
 @dataclass
@@ -122,19 +121,6 @@ def _option_date(text: str, option: str) -> records.StoredDate:
 def list_events(engine: Engine, flt: db.EventFilter) -> list[dict]:
     with db.session(engine, readonly=True) as s:
         return db.list_events(s, flt)
-
-
-def load_chronology(engine: Engine) -> db.Chronology:
-    with db.session(engine, readonly=True) as s:
-        return db.load_chronology(s)
-
-
-def export_text(engine: Engine, fmt: str) -> str:
-    from timeline import export
-    if fmt not in export.FORMATS:
-        raise ValidationError(f"unknown export format '{fmt}'; use one of "
-                              f"{', '.join(export.FORMATS)}")
-    return export.dumps(load_chronology(engine), fmt)
 
 
 def run_checks(engine: Engine) -> list[Finding]:
