@@ -125,3 +125,24 @@ def test_help_and_build_import_only_what_they_need():
                          check=True).stdout.split("\n")
     assert out[0] == "", f"timeline.cli imports {out[0]}"
     assert out[1] == "", f"the build path imports {out[1]}"
+
+
+def test_sqlite_and_postgresql_build_the_same_site(runner, tmp_path, postgres, monkeypatch):
+    """The same chronology in a SQLite file (read with sqlite3) and in PostgreSQL (read
+    through SQLAlchemy's connection) exports and builds to the same bytes."""
+    from timeline.cli import app
+    monkeypatch.chdir(tmp_path)  # timeline.toml is looked for here for PostgreSQL: none
+    data = tmp_path / "chronology.json"
+    data.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
+    sites = {}
+    for name, url in (("sqlite", str(tmp_path / "events.db")), ("postgresql", postgres.new_database())):
+        assert runner.invoke(app, ["--db", url, "import", str(data)]).exit_code == 0
+        exported = runner.invoke(app, ["--db", url, "export"])
+        assert exported.exit_code == 0, exported.output
+        site = tmp_path / name
+        built = runner.invoke(app, ["--db", url, "build", "-o", str(site)])
+        assert built.exit_code == 0, built.output
+        sites[name] = (exported.stdout, {str(p.relative_to(site)): p.read_bytes()
+                                         for p in sorted(site.rglob("*")) if p.is_file()})
+    assert len(sites["sqlite"][1]) > 50
+    assert sites["sqlite"] == sites["postgresql"]

@@ -438,15 +438,18 @@ def _render_all(site, pages, todo, workers, progress, phases):
     first, rest = _plan_tasks(site, pages, todo, workers)
     t0 = time.perf_counter()
     # Forked workers share this process's memory until they write to it; keep the
-    # collector from walking (and so copying) every object this process holds.
-    gc.collect()
-    gc.freeze()
+    # collector from walking (and so copying) every object this process holds. With no
+    # worker to fork (a small rebuild), that full collection would only cost time.
+    if workers > 1:
+        gc.collect()
+        gc.freeze()
     try:
         for round_ in (first, rest):
             _run_round(site, round_, workers, advance)
             phases.setdefault("first round", time.perf_counter() - t0)
     finally:
-        gc.unfreeze()
+        if workers > 1:
+            gc.unfreeze()
     return sorted(out)
 
 
