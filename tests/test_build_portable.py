@@ -169,10 +169,34 @@ def test_watch_rebuilds_when_the_fingerprint_changes() -> None:
     assert calls == [1]
 
 
-def test_file_fingerprint_sees_writes(tmp_path: Path) -> None:
+def test_the_watcher_sees_commits_and_nothing_else(tmp_path: Path) -> None:
+    """SqliteChanges moves when another connection commits or the file is replaced, not
+    when a writer only opens the file or writes its log back into it on closing."""
+    import shutil
+    import sqlite3
     db = tmp_path / "events.db"
-    db.write_bytes(b"a")
-    before = serving.file_fingerprint(db)
-    time.sleep(0.01)
-    db.write_bytes(b"ab")
-    assert serving.file_fingerprint(db) != before
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE t (x)")
+    changes = serving.SqliteChanges(db)
+    try:
+        first = changes()
+        assert first is not None and changes() == first
+        reader = sqlite3.connect(db)  # another process opening it, reading, closing
+        reader.execute("SELECT count(*) FROM t").fetchone()
+        reader.close()
+        assert changes() == first
+        writer = sqlite3.connect(db)
+        writer.execute("INSERT INTO t VALUES (1)")
+        writer.commit()
+        second = changes()
+        assert second != first
+        writer.close()  # the last writer closing: its log is written back into the file
+        assert changes() == second
+        shutil.copy(db, tmp_path / "other.db")
+        (tmp_path / "other.db").replace(db)  # a file put in its place
+        assert changes() not in (first, second, None)
+    finally:
+        changes.close()
+    db.unlink()
+    assert changes() is None

@@ -290,3 +290,51 @@ def test_the_program_ends_with_its_output_whole_and_its_exit_code(runner, tmp_pa
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert b"Traceback" not in proc.stderr.read()
+
+
+def _program(*args, stdout=-1, **kwargs):
+    """`python -m timeline ARGS` in a child process, with buffered standard streams (this
+    machine's PYTHONUNBUFFERED removed), as a user's shell runs it; its output is captured
+    unless `stdout` is given."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-m", "timeline", *map(str, args)], env=env,
+                          stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
+                          **kwargs)
+
+
+def test_a_write_is_in_the_database_file_itself_when_the_program_ends(tmp_path):
+    """The program ends without teardown but closes its databases first: SQLite writes its
+    log back into the file, so a copy of the file alone (git, a backup) has the change."""
+    import shutil
+    import sqlite3
+    db = tmp_path / "events.db"
+    assert _program("--db", db, "init").returncode == 0
+    added = _program("--db", db, "add", "--date", "2025-10-02", "--title", "Kept",
+                     "--category", "other")
+    assert added.returncode == 0, added.stderr
+    assert not (tmp_path / "events.db-wal").exists()
+    copy = tmp_path / "copy" / "events.db"
+    copy.parent.mkdir()
+    shutil.copy(db, copy)
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT title FROM event").fetchall() == [("Kept",)]
+
+
+def test_closed_or_full_output_streams(tmp_path):
+    """Started with standard output or error closed, a command still succeeds; an output
+    that cannot be written whole (a full disk) is an error, not a silent exit 0."""
+    import os
+    db = tmp_path / "events.db"
+    for closed in (1, 2):
+        result = _program("--db", db, "init", preexec_fn=lambda fd=closed: os.close(fd))
+        assert result.returncode == 0, result.stderr
+    assert db.exists()
+    if not os.path.exists("/dev/full"):
+        pytest.fail("this test needs /dev/full (Linux)")
+    with open("/dev/full", "w") as full:
+        result = _program("--db", db, "export", stdout=full)
+    assert (result.returncode, result.stderr) == (
+        1, "Error: could not write the output: No space left on device\n")

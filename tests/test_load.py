@@ -146,3 +146,41 @@ def test_sqlite_and_postgresql_build_the_same_site(runner, tmp_path, postgres, m
                                          for p in sorted(site.rglob("*")) if p.is_file()})
     assert len(sites["sqlite"][1]) > 50
     assert sites["sqlite"] == sites["postgresql"]
+
+
+@pytest.mark.parametrize("name", ["my?x.db", "p%41.db", "50%.db"])
+def test_a_path_with_url_characters_is_the_same_file_for_every_command(cli_sqlite, tmp_path,
+                                                                       monkeypatch, name):
+    """`?` and `%` in a file name are not a URL's query and escapes: build (sqlite3) and
+    list (SQLAlchemy) read the file named, and nothing else is created."""
+    from timeline.cli import app
+    from typer.testing import CliRunner
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "chronology.json"
+    data.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", name, "import", str(data)]).exit_code == 0
+    made = [p.name for p in tmp_path.iterdir()
+            if p.name != "chronology.json" and not p.name.endswith(("-wal", "-shm"))]
+    assert made == [name]
+    assert len(chronology.read(config.database_url(name)).events) == len(_chronology().events)
+    listed = runner.invoke(app, ["--db", name, "list"])
+    assert len(listed.stdout.splitlines()) == len(_chronology().events)
+
+
+def test_an_observation_of_a_deleted_source_is_reported_not_fatal(cli_sqlite, tmp_path):
+    """A source deleted outside timeline (foreign keys off) under an observation: the
+    read leaves the figure out, as it does a citation of a missing source, the site still
+    builds, and `check` names it."""
+    path = tmp_path / "chronology.json"
+    path.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
+    assert cli_sqlite("import", path).exit_code == 0
+    source = _chronology().observations[0]["source"]
+    with sqlite3.connect(cli_sqlite.db) as conn:  # foreign keys are off by default here
+        conn.execute("DELETE FROM source WHERE key = ?", (source,))
+    read = chronology.read(config.database_url(cli_sqlite.db))
+    assert read.observations == [o for o in _chronology().observations if o["source"] != source]
+    assert cli_sqlite("build", "-o", tmp_path / "site").exit_code == 0
+    checked = cli_sqlite("check")
+    assert checked.exit_code == 1
+    assert "kling-revenue 2025-04-01/2025-06-30: a figure from source #" in checked.stdout

@@ -29,16 +29,25 @@ class Finding:
 
 
 def findings(unsourced: list[str], dangling: list[tuple[str, int]],
-             duplicates: list[list[str]], observations) -> list[Finding]:
+             orphaned: list[tuple[str, str, str, int]], duplicates: list[list[str]],
+             observations) -> list[Finding]:
     """What the queries of store.run_checks found, as findings: events without a source,
-    citations of a missing source (slug, source id), groups of same title and date, and
-    the observations grouped by period (see conflicts)."""
+    citations (slug, source id) and observations (series, start, end, source id) of a
+    missing source, groups of same title and date, and the observations grouped by
+    period (see conflicts)."""
     out = [Finding("no-source", slug, f"{slug}: has no source") for slug in unsourced]
     out += [Finding("missing-source", slug, f"{slug}: cites source #{sid}, which does "
                     "not exist") for slug, sid in dangling]
+    out += [Finding("missing-source", f"{series} {_period(start, end)}",
+                    f"{series} {_period(start, end)}: a figure from source #{sid}, which "
+                    "does not exist") for series, start, end, sid in orphaned]
     out += [Finding("duplicate", group[0], f"{', '.join(group)}: same title and date")
             for group in duplicates]
     return out + conflicts(observations)
+
+
+def _period(start: str, end: str) -> str:
+    return start if start == end else f"{start}/{end}"
 
 
 def value_range(value: float, qualifier: str) -> tuple[float, float]:
@@ -78,7 +87,7 @@ def conflicts(rows) -> list[Finding]:
                 clashing.update((a, b))
         if not clashing:
             continue
-        period = start if start == end else f"{start}/{end}"
+        period = _period(start, end)
         said = "; ".join(f"{_figure(r[3], r[4], r[5])} ({r[6]})"
                          for r in sorted(clashing, key=lambda r: r[6]))
         known = all(r[7] for r in clashing)

@@ -54,7 +54,7 @@ _SQL = {
 def read(url: str) -> Chronology:
     """The whole chronology of the database at `url` (see the module's docstring)."""
     path = config.database_path(url)
-    if path is not None and path.is_file():
+    if path is not None and "?" not in url and path.is_file():  # (a query: SQLAlchemy's options)
         try:
             with _sqlite_snapshot(path) as conn:
                 if _schema_version(conn) == migrations.SCHEMA_VERSION:
@@ -109,13 +109,15 @@ def load(conn) -> Chronology:
             rows("citations"), rows("translations"))
         source_keys = {r[0]: r[1] for r in source_rows}
         slugs = {r[0]: r[1] for r in event_rows}
+        # (an observation of a missing source is left out, as a citation of one is:
+        # `timeline check` reports both)
         observations = [
             records.observation_dict(series, p_text, p_start, p_end, value, unit, qualifier,
-                                     source_keys.get(source_id), slugs.get(event_id), note)
+                                     source_keys[source_id], slugs.get(event_id), note)
             for (series, p_text, p_start, p_end, value, unit, qualifier, source_id, event_id,
-                 note) in rows("observations")]
+                 note) in rows("observations") if source_id in source_keys]
         observations.sort(key=lambda o: (o["series"], o["period"]["start"],
-                                         o["period"]["end"], o["source"] or "", o["value"]))
+                                         o["period"]["end"], o["source"], o["value"]))
         sources = [records.source_dict(*r[1:]) for r in source_rows]
         series = [records.series_dict(*r) for r in rows("series")]
     return Chronology(events=events, sources=sources, observations=observations,

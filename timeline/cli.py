@@ -481,9 +481,11 @@ def main() -> None:
     """The `timeline` program. When the command has finished, the process ends without
     Python's teardown, which frees every object one by one: after a build that is the
     whole loaded chronology (0.4 s at 10,000 events, seconds at 100,000) for memory the
-    system takes back at once. Every file is closed by then; only the standard streams
-    are still buffered, and they are flushed first. An uncaught exception (a bug) ends
-    the ordinary way, with its traceback."""
+    system takes back at once. What teardown did that matters is done first: the
+    databases are closed (SQLite writes its log back into the file) and the standard
+    streams flushed; a stream that cannot take the rest of the output is an error, unless
+    its reader has gone (`timeline export | head`). Every file a command writes is closed
+    by then. An uncaught exception (a bug) ends the ordinary way, with its traceback."""
     try:
         app(prog_name="timeline")
         code = 0
@@ -491,9 +493,16 @@ def main() -> None:
         if e.code is not None and not isinstance(e.code, int):
             raise  # a message to print: Python's own exit does that
         code = e.code or 0
+    if (db := sys.modules.get("timeline.db")) is not None:  # imported only if a command used it
+        db.close_all()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            if stream is not None:  # None when the program was started with it closed
+                stream.flush()
+        except (BrokenPipeError, ValueError):  # its reader has gone, or it is closed
             pass
+        except OSError as e:  # a full disk, say: the output is incomplete
+            code = code or 1
+            if stream is sys.stdout and sys.stderr is not None:
+                print(f"Error: could not write the output: {e.strerror or e}", file=sys.stderr)
     os._exit(code)

@@ -7,6 +7,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from timeline.errors import ValidationError
 
@@ -24,19 +25,23 @@ def database_url(db: str | os.PathLike | None = None) -> str:
     """`--db`, else $TIMELINE_DB, else ./events.db, as a SQLAlchemy URL.
 
     A plain path means SQLite; anything with "://" is a SQLAlchemy URL used as given.
+    A path's "%" and "?" are escaped: SQLAlchemy would read them as an escape and a query.
     """
     value = str(db) if db else os.environ.get(DB_ENV) or DEFAULT_DB
     if "://" in value:
         return value
-    return f"sqlite:///{Path(value).expanduser()}"
+    path = str(Path(value).expanduser())
+    return "sqlite:///" + path.replace("%", "%25").replace("?", "%3F")
 
 
 def database_path(url: str) -> Path | None:
-    """The file behind a SQLite URL (None for a server database or :memory:)."""
+    """The file behind a SQLite URL, as SQLAlchemy reads it (None for a server database
+    or :memory:)."""
     prefix = "sqlite:///"
-    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
-        return Path(url[len(prefix):])
-    return None
+    if not url.startswith(prefix):
+        return None
+    name = unquote(url[len(prefix):].partition("?")[0])
+    return Path(name) if name not in ("", ":memory:") else None
 
 
 def missing_database(url: str) -> Path | None:

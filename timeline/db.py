@@ -7,6 +7,8 @@ transaction begins (BEGIN IMMEDIATE), so concurrent `timeline add` processes que
 instead of failing with "database is locked".
 """
 
+import sqlite3
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +26,8 @@ from timeline.models import (Citation, Event, EventTag, Meta, Observation, Serie
                              Translation, utcnow)
 from timeline.records import EventIn, ObservationIn, SourceIn, SourceRef
 
+# Every engine connect() made in this process, for close_all().
+_ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 EVENT, EVENT_TAG, CITATION, TRANSLATION, TAG, SOURCE, OBSERVATION, SERIES = (
     m.__table__ for m in (Event, EventTag, Citation, Translation, Tag, Source, Observation,
                           Series))
@@ -87,7 +91,13 @@ def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
             if kind == "postgresql":  # one migrator at a time
                 conn.execute(text("SELECT pg_advisory_xact_lock(7232011)"))
             was = migrations.migrate(conn)
-    except exc.DBAPIError as e:
+        if kind == "sqlite":  # only once it is known to be ours: the mode stays in the file
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA journal_mode = WAL")
+            finally:
+                raw.close()
+    except (exc.DBAPIError, sqlite3.Error) as e:
         engine.dispose()
         hint = ""
         path = config.database_path(url)
@@ -98,13 +108,17 @@ def connect_reporting(url: str, *, create: bool = False) -> tuple[Engine, int]:
     except TimelineError as e:
         engine.dispose()
         raise type(e)(f"{_safe(url)}: {e}") from None
-    if kind == "sqlite":  # only once it is known to be ours: the mode stays in the file
-        raw = engine.raw_connection()
-        try:
-            raw.cursor().execute("PRAGMA journal_mode = WAL")
-        finally:
-            raw.close()
+    _ENGINES.add(engine)
     return engine, was
+
+
+def close_all() -> None:
+    """Close every engine this process opened. The last connection to a SQLite file in
+    WAL mode to close writes the log back into the file, so that the file alone (what
+    git, a backup or `cp` sees) holds every change. cli.main calls this before it ends
+    the process without Python's teardown, which would otherwise have closed them."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
@@ -447,6 +461,15 @@ def dangling_citations(s: Session) -> list[tuple[str, int]]:
     return [tuple(r) for r in s.execute(
         select(Event.slug, Citation.source_id).join(Event, Event.id == Citation.event_id)
         .where(Citation.source_id.not_in(select(Source.id))).order_by(Event.slug))]
+
+
+def dangling_observations(s: Session) -> list[tuple[str, str, str, int]]:
+    """Observations whose source row is missing: (series, period start, end, source id)."""
+    return [tuple(r) for r in s.execute(
+        select(Observation.series, Observation.period_start, Observation.period_end,
+               Observation.source_id)
+        .where(Observation.source_id.not_in(select(Source.id)))
+        .order_by(Observation.series, Observation.period_start, Observation.period_end))]
 
 
 def duplicate_events(s: Session) -> list[list[str]]:

@@ -3,10 +3,10 @@
 `make_server(site_dir, port, base_path)` serves the folder under the base URL's path
 (so a site built for https://host/kling/ is browsed at http://127.0.0.1:P/kling/), with
 404.html for missing pages. `serve(...)` runs it, and a watcher thread that calls
-`rebuild()` whenever `fingerprint()` returns something new: the CLI passes the database
-file's size and mtime (and its -wal file's), or, for a server database, the clock
-rounded to a few seconds, so it simply rebuilds periodically (an unchanged database
-rebuilds nothing, see timeline/output.py). The server never opens the database itself.
+`rebuild()` whenever `fingerprint()` returns something new: the CLI passes, for a
+SQLite file, its commits as the file reports them (SqliteChanges: the watcher's one
+connection), or, for a server database, the clock rounded to a few seconds, so it simply
+rebuilds periodically (an unchanged database rebuilds nothing, see timeline/output.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
+import sqlite3
 import sys
 import threading
 from http import HTTPStatus
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["make_server", "serve", "file_fingerprint"]
+__all__ = ["make_server", "serve", "SqliteChanges"]
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -83,43 +84,71 @@ def make_server(site_dir: Path, port: int = 8000, base_path: str = "/",
     return server
 
 
-def file_fingerprint(path: Path) -> tuple:
-    """What changes when a SQLite database (with its write-ahead log) is written."""
-    out = []
-    for p in (Path(path), Path(str(path) + "-wal")):
+class SqliteChanges:
+    """What to poll for changes to a SQLite file: its `PRAGMA data_version`, which moves
+    when another connection commits, and the file's inode (a file replaced by another).
+    Only a commit counts: a writer opening the file, or writing its log back into it when
+    it closes, changes the sizes and times of the file and its -wal file but not the
+    data, and would cost a rebuild that writes nothing. The connection is made in the
+    watcher's thread on the first call and closed by close()."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._inode: int | None = None
+
+    def __call__(self) -> tuple | None:
         try:
-            st = p.stat()
-            out.append((st.st_size, st.st_mtime_ns))
-        except FileNotFoundError:
-            out.append(None)
-    return tuple(out)
+            inode = os.stat(self.path).st_ino
+        except OSError:
+            self.close()
+            return None
+        try:
+            if inode != self._inode:
+                self.close()
+                self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True)
+                self._inode = inode
+            return inode, self._conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:  # not (yet) a database: look again next time
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._inode = None, None
 
 
 def database_fingerprint(url: str) -> Callable[[], object]:
-    """What to poll for changes: a SQLite file's size and time, else a 10-second tick
-    (a server database cannot be watched from here, so it is rebuilt that often)."""
+    """What to poll for changes: a SQLite file's commits (SqliteChanges), else a 10-second
+    tick (a server database cannot be watched from here, so it is rebuilt that often)."""
     from timeline.config import database_path
     path = database_path(url)
     if path is not None:
-        return lambda: file_fingerprint(path)
+        return SqliteChanges(path)
     import time
     return lambda: int(time.time() // 10)
 
 
 def watch(fingerprint: Callable[[], object], rebuild: Callable[[], object],
           stop: threading.Event, interval: float = 1.0, log=print) -> None:
-    """Call rebuild() whenever fingerprint() changes, until stop is set."""
-    last = fingerprint()
-    while not stop.wait(interval):
-        now = fingerprint()
-        if now == last:
-            continue
-        last = now
-        try:
-            report = rebuild()
-            log(report.summary() if hasattr(report, "summary") else "Rebuilt")
-        except Exception as e:  # keep serving the last good site
-            log(f"Error: rebuild failed: {e}")
+    """Call rebuild() whenever fingerprint() changes, until stop is set; then close the
+    fingerprint if it has a close()."""
+    try:
+        last = fingerprint()
+        while not stop.wait(interval):
+            now = fingerprint()
+            if now == last:
+                continue
+            last = now
+            try:
+                report = rebuild()
+                log(report.summary() if hasattr(report, "summary") else "Rebuilt")
+            except Exception as e:  # keep serving the last good site
+                log(f"Error: rebuild failed: {e}")
+    finally:
+        if callable(getattr(fingerprint, "close", None)):
+            fingerprint.close()
 
 
 def serve(site_dir: Path, *, port: int = 8000, base_path: str = "/",
@@ -144,4 +173,6 @@ def serve(site_dir: Path, *, port: int = 8000, base_path: str = "/",
     finally:
         stop.set()
         server.server_close()
+        if watcher is not None:  # let it close its connection (a rebuild under way may not end)
+            watcher.join(timeout=5)
         sys.stdout.flush()

@@ -127,7 +127,8 @@ def run_checks(engine: Engine) -> list[Finding]:
     from timeline import check
     with db.session(engine, readonly=True) as s:
         return check.findings(db.events_without_sources(s), db.dangling_citations(s),
-                              db.duplicate_events(s), db.observations_by_period(s))
+                              db.dangling_observations(s), db.duplicate_events(s),
+                              db.observations_by_period(s))
 
 
 def remove_event(engine: Engine, slug: str) -> None:
