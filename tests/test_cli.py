@@ -1,6 +1,9 @@
 """The commands, against SQLite and PostgreSQL: what they print, exit codes, and errors."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import typer
@@ -257,52 +260,45 @@ def test_every_command_has_help(runner, command):
     assert "Usage" in result.output
 
 
+# The environment of a user's shell: this machine sets PYTHONUNBUFFERED, under which a
+# missing flush at the end of the program would go unnoticed.
+_BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def _program(*args, stdout=subprocess.PIPE, **kwargs):
+    """`python -m timeline ARGS` in a child process, with buffered standard streams (this
+    machine's PYTHONUNBUFFERED removed), as a user's shell runs it; its output is captured
+    unless `stdout` is given."""
+    return subprocess.run([sys.executable, "-m", "timeline", *map(str, args)], env=_BUFFERED,
+                          stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
+                          **kwargs)
+
+
 def test_the_program_ends_with_its_output_whole_and_its_exit_code(runner, tmp_path):
     """`timeline` ends its process without Python's teardown (cli.main): what it printed
     must still arrive whole, and each kind of ending keep its exit code."""
-    import os
     import shutil
-    import subprocess
-    import sys
     from pathlib import Path
     db = tmp_path / "events.db"
     shutil.copy(Path(__file__).parent.parent / "events.db", db)
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-
-    def program(*args, db=db):
-        return subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), *args],
-                              capture_output=True, text=True, timeout=120, env=buffered)
-    exported = program("export")
+    exported = _program("--db", db, "export")
     assert exported.returncode == 0, exported.stderr
     assert len(exported.stdout) > 100_000  # more than any pipe's buffer
     assert exported.stdout == runner.invoke(app, ["--db", str(db), "export"]).stdout
     empty = tmp_path / "empty.db"  # a few bytes, still in the stream's buffer at the end
     assert runner.invoke(app, ["--db", str(empty), "init"]).exit_code == 0
-    small = program("export", db=empty)
+    small = _program("--db", empty, "export")
     assert json.loads(small.stdout) == {"events": [], "sources": [], "observations": []}
-    wrong = program("build", "--lang", "fr", "-o", str(tmp_path / "site"))
+    wrong = _program("--db", db, "build", "--lang", "fr", "-o", tmp_path / "site")
     assert (wrong.returncode, wrong.stderr) == (1, "Error: unknown language 'fr'; choose from en, zh\n")
-    assert program("--no-such-option").returncode == 2
+    assert _program("--db", db, "--no-such-option").returncode == 2
     # a reader that stops early (`timeline export | head -c 100`): no traceback, exit 0
     proc = subprocess.Popen([sys.executable, "-m", "timeline", "--db", str(db), "export"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=buffered)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_BUFFERED)
     assert len(proc.stdout.read(100)) == 100
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert b"Traceback" not in proc.stderr.read()
-
-
-def _program(*args, stdout=-1, **kwargs):
-    """`python -m timeline ARGS` in a child process, with buffered standard streams (this
-    machine's PYTHONUNBUFFERED removed), as a user's shell runs it; its output is captured
-    unless `stdout` is given."""
-    import os
-    import subprocess
-    import sys
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    return subprocess.run([sys.executable, "-m", "timeline", *map(str, args)], env=env,
-                          stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
-                          **kwargs)
 
 
 def test_a_write_is_in_the_database_file_itself_when_the_program_ends(tmp_path):
@@ -326,7 +322,6 @@ def test_a_write_is_in_the_database_file_itself_when_the_program_ends(tmp_path):
 def test_closed_or_full_output_streams(tmp_path):
     """Started with standard output or error closed, a command still succeeds; an output
     that cannot be written whole (a full disk) is an error, not a silent exit 0."""
-    import os
     db = tmp_path / "events.db"
     for closed in (1, 2):
         result = _program("--db", db, "init", preexec_fn=lambda fd=closed: os.close(fd))
