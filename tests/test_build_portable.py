@@ -174,11 +174,13 @@ def test_the_watcher_sees_commits_and_nothing_else(tmp_path: Path) -> None:
     when a writer only opens the file or writes its log back into it on closing."""
     import shutil
     import sqlite3
+
+    from timeline.chronology import SqliteChanges
     db = tmp_path / "events.db"
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("CREATE TABLE t (x)")
-    changes = serving.SqliteChanges(db)
+    changes = SqliteChanges(db)
     try:
         first = changes()
         assert first is not None and changes() == first

@@ -4,7 +4,8 @@ One read in plain SQL that SQLite and PostgreSQL both accept, over any DB-API
 connection, assembled into the contract dicts of docs/formats.md (db.list_events
 assembles its filtered rows here too). A SQLite file at the current schema is read with
 the standard library's sqlite3, so `timeline build` does not import SQLAlchemy and
-SQLModel (half a second of its start-up). Anything else, a PostgreSQL URL or a file
+SQLModel (half a second of its start-up); SqliteChanges tells `timeline serve` when such
+a file has new commits. Anything else, a PostgreSQL URL or a file
 that needs migrating or is not a timeline database, goes through db.connect, which
 migrates it or says what is wrong.
 """
@@ -12,6 +13,7 @@ migrates it or says what is wrong.
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,13 +76,18 @@ def read(url: str) -> Chronology:
 def _sqlite_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection to an existing SQLite file (never creating one) inside one read
     transaction, so every table is read as of the same moment."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
-                           timeout=config.BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(_existing(path), uri=True, timeout=config.BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None)
     try:
         conn.execute("BEGIN")
         yield conn
     finally:
         conn.close()
+
+
+def _existing(path: Path) -> str:
+    """The URI that opens the SQLite file at `path` only if it exists (never creates it)."""
+    return f"{path.resolve().as_uri()}?mode=rw"
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:
@@ -194,3 +201,38 @@ def events_from_rows(events, tags, event_tags, sources, citations, translations)
                                           event_tag_lists.get(event_id) or [],
                                           cites.get(event_id) or [], translated))
         return out
+
+
+class SqliteChanges:
+    """What to poll for changes to a SQLite file: its `PRAGMA data_version`, which moves
+    when another connection commits, and the file's inode (a file replaced by another).
+    Only a commit counts: a writer opening the file, or writing its log back into it when
+    it closes, changes the sizes and times of the file and its -wal file but not the
+    data, and would cost a rebuild that writes nothing. The connection is made in the
+    watcher's thread on the first call and closed by close()."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._inode: int | None = None
+
+    def __call__(self) -> tuple | None:
+        try:
+            inode = os.stat(self.path).st_ino
+        except OSError:
+            self.close()
+            return None
+        try:
+            if inode != self._inode:
+                self.close()
+                self._conn = sqlite3.connect(_existing(self.path), uri=True)
+                self._inode = inode
+            return inode, self._conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:  # not (yet) a database: look again next time
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._inode = None, None

@@ -4,8 +4,8 @@
 (so a site built for https://host/kling/ is browsed at http://127.0.0.1:P/kling/), with
 404.html for missing pages. `serve(...)` runs it, and a watcher thread that calls
 `rebuild()` whenever `fingerprint()` returns something new: the CLI passes, for a
-SQLite file, its commits as the file reports them (SqliteChanges: the watcher's one
-connection), or, for a server database, the clock rounded to a few seconds, so it simply
+SQLite file, its commits as the file reports them (chronology.SqliteChanges: the
+watcher's one connection), or, for a server database, the clock rounded to a few seconds, so it simply
 rebuilds periodically (an unchanged database rebuilds nothing, see timeline/output.py).
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-import sqlite3
 import sys
 import threading
 from http import HTTPStatus
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["make_server", "serve", "SqliteChanges"]
+__all__ = ["make_server", "serve", "database_fingerprint"]
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -84,44 +83,11 @@ def make_server(site_dir: Path, port: int = 8000, base_path: str = "/",
     return server
 
 
-class SqliteChanges:
-    """What to poll for changes to a SQLite file: its `PRAGMA data_version`, which moves
-    when another connection commits, and the file's inode (a file replaced by another).
-    Only a commit counts: a writer opening the file, or writing its log back into it when
-    it closes, changes the sizes and times of the file and its -wal file but not the
-    data, and would cost a rebuild that writes nothing. The connection is made in the
-    watcher's thread on the first call and closed by close()."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-        self._inode: int | None = None
-
-    def __call__(self) -> tuple | None:
-        try:
-            inode = os.stat(self.path).st_ino
-        except OSError:
-            self.close()
-            return None
-        try:
-            if inode != self._inode:
-                self.close()
-                self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True)
-                self._inode = inode
-            return inode, self._conn.execute("PRAGMA data_version").fetchone()[0]
-        except sqlite3.Error:  # not (yet) a database: look again next time
-            self.close()
-            return None
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        self._conn, self._inode = None, None
-
-
 def database_fingerprint(url: str) -> Callable[[], object]:
-    """What to poll for changes: a SQLite file's commits (SqliteChanges), else a 10-second
-    tick (a server database cannot be watched from here, so it is rebuilt that often)."""
+    """What to poll for changes: a SQLite file's commits (chronology.SqliteChanges), else a
+    10-second tick (a server database cannot be watched from here, so it is rebuilt that
+    often)."""
+    from timeline.chronology import SqliteChanges
     from timeline.config import database_path
     path = database_path(url)
     if path is not None:
