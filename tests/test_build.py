@@ -259,7 +259,12 @@ def test_killed_worker_fails_the_build_and_leaves_site_as_it_was(tmp_path: Path)
     site = tmp_path / "site"
     root = Path(__file__).resolve().parent.parent
     script = tmp_path / "run.py"
-    text = KILL_SCRIPT.replace("jobs=1)", "jobs=2)")
+    # every task takes 0.2 s more, so that however busy the machine, the worker found is
+    # still at its first task when it is killed (not already done and gone)
+    text = KILL_SCRIPT.replace("jobs=1)", "jobs=2)").replace(
+        'print("start", flush=True)\n',
+        'from timeline import output\n_task = output._task\n'
+        'output._task = lambda t: (time.sleep(0.2), _task(t))[1]\nprint("start", flush=True)\n')
     script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
                                   n=800, seed=1, site=str(site)))
     assert subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True).returncode == 0

@@ -3,7 +3,6 @@ the CLI imports."""
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import sqlite3
@@ -34,17 +33,27 @@ def _chronology():
     return chrono
 
 
-def test_load_chronology_gives_back_what_was_imported(cli, tmp_path):
-    chrono = _chronology()
+def _chronology_file(tmp_path) -> Path:
+    """_chronology() exported to a JSON file, for `timeline import`."""
     path = tmp_path / "chronology.json"
-    path.write_text(export.dumps(copy.deepcopy(chrono), "json"), encoding="utf-8")
-    assert cli("import", path).exit_code == 0
-    engine = db.connect(config.database_url(cli.db))
+    path.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
+    return path
+
+
+def test_load_chronology_gives_back_what_was_imported(cli, tmp_path):
+    """db.load_chronology on a session and chronology.read (sqlite3 for a SQLite file,
+    db.connect for PostgreSQL) give back what was imported."""
+    chrono = _chronology()
+    assert cli("import", _chronology_file(tmp_path)).exit_code == 0
+    url = config.database_url(cli.db)
+    read = chronology.read(url)
+    engine = db.connect(url)
     with db.session(engine, readonly=True) as s:
         loaded = db.load_chronology(s)
         everything = db.list_events(s, db.EventFilter(start="0001-01-01"))  # an IN (subquery)
         one = db.list_events(s, slugs=[chrono.events[0]["slug"]])
     engine.dispose()
+    assert read == loaded
     assert loaded.events == chrono.events
     assert loaded.sources == sorted(chrono.sources, key=lambda s: s["key"])
     assert loaded.observations == chrono.observations
@@ -57,31 +66,11 @@ def test_load_chronology_gives_back_what_was_imported(cli, tmp_path):
         assert len({id(d) for d in dicts}) == len({json.dumps(d, sort_keys=True) for d in dicts})
 
 
-def test_read_gives_what_load_chronology_gives_on_both_databases(cli, tmp_path):
-    """chronology.read (sqlite3 for a SQLite file, db.connect for PostgreSQL) and the
-    session's db.load_chronology give the same chronology as was imported."""
-    chrono = _chronology()
-    path = tmp_path / "chronology.json"
-    path.write_text(export.dumps(copy.deepcopy(chrono), "json"), encoding="utf-8")
-    assert cli("import", path).exit_code == 0
-    url = config.database_url(cli.db)
-    read = chronology.read(url)
-    engine = db.connect(url)
-    with db.session(engine, readonly=True) as s:
-        loaded = db.load_chronology(s)
-    engine.dispose()
-    assert read == loaded
-    assert read.events == chrono.events
-    assert read.observations == chrono.observations and read.series == chrono.series
-
-
 def test_build_reads_a_sqlite_file_without_sqlalchemy(cli_sqlite, tmp_path):
     """The build path (timeline.cli, chronology.read, timeline.build) never imports
     SQLAlchemy or SQLModel for a SQLite file at the current schema: they are half a second
     of a rebuild's start-up."""
-    path = tmp_path / "chronology.json"
-    path.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
-    assert cli_sqlite("import", path).exit_code == 0
+    assert cli_sqlite("import", _chronology_file(tmp_path)).exit_code == 0
     code = ("import sys, timeline.cli, timeline.build; from timeline import chronology; "
             f"c = chronology.read({config.database_url(cli_sqlite.db)!r}); "
             "print(len(c.events), *(m for m in ('sqlalchemy', 'sqlmodel', 'yaml') if m in sys.modules))")
@@ -132,8 +121,7 @@ def test_sqlite_and_postgresql_build_the_same_site(runner, tmp_path, postgres, m
     through SQLAlchemy's connection) exports and builds to the same bytes."""
     from timeline.cli import app
     monkeypatch.chdir(tmp_path)  # timeline.toml is looked for here for PostgreSQL: none
-    data = tmp_path / "chronology.json"
-    data.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
+    data = _chronology_file(tmp_path)
     sites = {}
     for name, url in (("sqlite", str(tmp_path / "events.db")), ("postgresql", postgres.new_database())):
         assert runner.invoke(app, ["--db", url, "import", str(data)]).exit_code == 0
@@ -149,16 +137,13 @@ def test_sqlite_and_postgresql_build_the_same_site(runner, tmp_path, postgres, m
 
 
 @pytest.mark.parametrize("name", ["my?x.db", "p%41.db", "50%.db"])
-def test_a_path_with_url_characters_is_the_same_file_for_every_command(cli_sqlite, tmp_path,
+def test_a_path_with_url_characters_is_the_same_file_for_every_command(runner, tmp_path,
                                                                        monkeypatch, name):
     """`?` and `%` in a file name are not a URL's query and escapes: build (sqlite3) and
     list (SQLAlchemy) read the file named, and nothing else is created."""
     from timeline.cli import app
-    from typer.testing import CliRunner
     monkeypatch.chdir(tmp_path)
-    data = tmp_path / "chronology.json"
-    data.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
-    runner = CliRunner()
+    data = _chronology_file(tmp_path)
     assert runner.invoke(app, ["--db", name, "import", str(data)]).exit_code == 0
     made = [p.name for p in tmp_path.iterdir()
             if p.name != "chronology.json" and not p.name.endswith(("-wal", "-shm"))]
@@ -172,9 +157,7 @@ def test_an_observation_of_a_deleted_source_is_reported_not_fatal(cli_sqlite, tm
     """A source deleted outside timeline (foreign keys off) under an observation: the
     read leaves the figure out, as it does a citation of a missing source, the site still
     builds, and `check` names it."""
-    path = tmp_path / "chronology.json"
-    path.write_text(export.dumps(_chronology(), "json"), encoding="utf-8")
-    assert cli_sqlite("import", path).exit_code == 0
+    assert cli_sqlite("import", _chronology_file(tmp_path)).exit_code == 0
     source = _chronology().observations[0]["source"]
     with sqlite3.connect(cli_sqlite.db) as conn:  # foreign keys are off by default here
         conn.execute("DELETE FROM source WHERE key = ?", (source,))

@@ -91,7 +91,7 @@ def _existing(path: Path) -> str:
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    row = conn.execute(migrations.VERSION_QUERY).fetchone()
     return int(row[0]) if row and str(row[0]).isdigit() else None
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # compares a SQLite file's version with SCHEMA_VERSION without loading either.
 
 SCHEMA_VERSION = 2
+# The stored version, read by stored_version here and by chronology.read (sqlite3).
+VERSION_QUERY = "SELECT value FROM meta WHERE key = 'schema_version'"
 
 
 def _v1_to_v2(conn: Connection) -> None:
@@ -51,7 +53,7 @@ def stored_version(conn: Connection) -> int | None:
             raise SchemaError("the database is not a timeline database (it holds other "
                               "tables); point --db at a new file or an empty database")
         return None
-    row = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").first()
+    row = conn.exec_driver_sql(VERSION_QUERY).first()
     if row is None:
         raise SchemaError("the database has no schema version: it was not made by timeline")
     return int(row[0])

@@ -440,7 +440,8 @@ def _render_all(site, pages, todo, workers, progress, phases):
     # Forked workers share this process's memory until they write to it; keep the
     # collector from walking (and so copying) every object this process holds. With no
     # worker to fork (a small rebuild), that full collection would only cost time.
-    if workers > 1:
+    forking = workers > 1
+    if forking:
         gc.collect()
         gc.freeze()
     try:
@@ -448,7 +449,7 @@ def _render_all(site, pages, todo, workers, progress, phases):
             _run_round(site, round_, workers, advance)
             phases.setdefault("first round", time.perf_counter() - t0)
     finally:
-        if workers > 1:
+        if forking:
             gc.unfreeze()
     return sorted(out)
 
