@@ -333,3 +333,12 @@ def test_closed_or_full_output_streams(tmp_path):
         result = _program("--db", db, "export", stdout=full)
     assert (result.returncode, result.stderr) == (
         1, "Error: could not write the output: No space left on device\n")
+    # an output larger than the stream's buffer fails while the command writes it
+    import shutil
+    from pathlib import Path
+    shipped = tmp_path / "shipped.db"
+    shutil.copy(Path(__file__).parent.parent / "events.db", shipped)
+    with open("/dev/full", "w") as full:
+        result = _program("--db", shipped, "export", stdout=full)
+    assert (result.returncode, result.stderr) == (
+        1, "Error: could not write the output: No space left on device\n")

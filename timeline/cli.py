@@ -25,8 +25,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 
 
 def handle_errors(fn):
-    """Turn a TimelineError into `Error: …` on stderr and exit 1, and Ctrl-C into
-    `Interrupted.` and exit 130 (no traceback)."""
+    """Turn a TimelineError or a failed read or write (OSError) into `Error: …` on stderr
+    and exit 1, and Ctrl-C into `Interrupted.` and exit 130 (no traceback)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -39,6 +39,10 @@ def handle_errors(fn):
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as e:  # the disk or a stream failed (a full disk): a line, not a traceback
+            where = f"{e.filename}: " if e.filename else "could not write the output: "
+            typer.echo(f"Error: {where}{e.strerror or e}", err=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:  # Ctrl-C: a line, not a traceback (130, as shells do)
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(130) from None
@@ -502,7 +506,7 @@ def main() -> None:
         except (BrokenPipeError, ValueError):  # its reader has gone, or it is closed
             pass
         except OSError as e:  # a full disk, say: the output is incomplete
-            code = code or 1
-            if stream is sys.stdout and sys.stderr is not None:
+            if code == 0 and stream is sys.stdout and sys.stderr is not None:
                 print(f"Error: could not write the output: {e.strerror or e}", file=sys.stderr)
+            code = code or 1
     os._exit(code)
