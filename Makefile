@@ -9,13 +9,20 @@ TEST_STAMP := $(VENV)/.installed-test
 # Let `git diff` show events.db as text (see .gitattributes and the README).
 GIT_DIFF_DRIVER = git rev-parse --git-dir >/dev/null 2>&1 && git config diff.timeline.textconv scripts/db-textconv.sh || true
 
+# An editable install has no bytecode for timeline's modules, and Python does not write it
+# where PYTHONDONTWRITEBYTECODE is set: compile it, as installing a wheel does, so that
+# every command does not compile its modules again (0.1 to 0.2 s). Only changed files.
+BYTECODE = $(BIN)/python -m compileall -q timeline
+
 .PHONY: site test setup setup-test system-packages data bench clean
 
 site: $(STAMP)
+	@$(BYTECODE)
 	$(BIN)/timeline --db events.db init
 	$(BIN)/timeline --db events.db build -o site
 
 test: $(TEST_STAMP) system-packages
+	@$(BYTECODE)
 	[ -d tests/browser/node_modules ] || npm ci --prefix tests/browser --no-audit --no-fund
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -42,6 +49,7 @@ data: $(STAMP)
 	./scripts/rebuild-data.sh
 
 bench: $(STAMP)
+	@$(BYTECODE)
 	$(BIN)/python bench/dates.py
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/build.py 1000 10000
