@@ -45,6 +45,36 @@ def test_export_import_export_is_byte_identical(cli, runner, tmp_path, fmt):
         assert "kling-revenue" in second.stdout
 
 
+def test_csv_round_trip_keeps_hostile_text_and_defuses_formulas(cli_sqlite, runner, tmp_path):
+    """CSV is a flat view of the events, but what it holds comes back as it was: list
+    items with ";" or "\\" in them, CR LF inside a body, and cells a spreadsheet would
+    run as formulas (written with an apostrophe before them, taken off again on import)."""
+    from timeline.cli import app
+    event = {"slug": "hostile", "title": '=HYPERLINK("http://evil","x")', "category": "other",
+             "date": "2025-01-01", "body": "line one\r\nline two", "lang": "en",
+             "tags": ["topic:a;b", "topic:back\\slash", "person:@handle"],
+             "sources": [{"title": "Part 1; Part 2", "url": "https://a.com/x;y"},
+                         {"title": "-5% growth"}, {"title": "'quoted"}],
+             "translations": {"zh": {"title": "+86 开头", "body": "正文"}}}
+    (tmp_path / "in.json").write_text(json.dumps([event]), encoding="utf-8")
+    assert cli_sqlite("import", tmp_path / "in.json").exit_code == 0
+    first = tmp_path / "first.csv"
+    assert cli_sqlite("export", "--format", "csv", "-o", first).exit_code == 0
+    row = first.read_bytes().split(b"\n", 1)[1]
+    assert row.startswith(b'hostile,"\'=HYPERLINK(')        # a spreadsheet shows it as text
+    assert b"\r\n" in row and b"a\\;b" in row and b"'+86" in row
+    empty = tmp_path / "empty.db"
+    assert runner.invoke(app, ["--db", str(empty), "import", str(first)]).exit_code == 0
+    back = json.loads(runner.invoke(app, ["--db", str(empty), "show", "hostile", "--json"]).stdout)
+    assert back["title"] == event["title"] and back["body"] == event["body"]
+    assert [f"{t['kind']}:{t['name']}" for t in back["tags"]] == event["tags"]
+    assert [s["url"] or s["title"] for s in back["sources"]] == ["https://a.com/x;y", "-5% growth", "'quoted"]
+    assert back["translations"]["zh"]["title"] == "+86 开头"
+    again = tmp_path / "again.csv"  # a file: the test runner's stdout turns CR LF into LF
+    assert runner.invoke(app, ["--db", str(empty), "export", "--format", "csv", "-o", str(again)]).exit_code == 0
+    assert again.read_bytes() == first.read_bytes()
+
+
 def test_export_json_shape(cli):
     cli("import", SAMPLE)
     data = json.loads(cli("export").stdout)
@@ -118,6 +148,93 @@ def test_bad_files_name_file_line_field_and_change_nothing(cli, tmp_path, name, 
     assert result.stderr.startswith(f"Error: {tmp_path / message}"), result.stderr
     assert result.stderr.count("\n") == 1
     assert json.loads(cli("list", "--json").stdout) == []
+
+
+def _event(**fields) -> str:
+    return json.dumps({"events": [{"title": "T", "category": "other", "date": "2025-01-01", **fields}]})
+
+
+def _observation(value) -> str:
+    return ('{"sources": [{"key": "s1", "title": "S"}], "observations": [{"series": "x", '
+            f'"period": "2025-01", "value": {value}, "source": "s1"}}]}}')
+
+
+# Well-formed files whose values import must refuse (each used to be stored as a Python
+# repr, to crash the import with a traceback, or to be accepted and crash the build).
+@pytest.mark.parametrize("text, message", [
+    (_event(title=["A"]), "field 'events[0].title': must be text, not a list"),
+    (_event(body={"a": 1}), "field 'events[0].body': must be text, not an object"),
+    (_event(lang=["en"]), "field 'events[0].lang': must be text, not a list"),
+    (_event(lang='"><script>'), "field 'events[0].lang': '\"><script>' is not a language tag"),
+    (_event(tags=[["x"]]), "field 'events[0].tags[0]': must be text, not a list"),
+    (_event(tags=[{"kind": "person", "name": {"a": 1}}]), "field 'events[0].tags[0].name': must be text"),
+    (_event(translations=["zh"]), "field 'events[0].translations': must be an object"),
+    (_event(translations={"zh": {"title": "标题", "body": ["b"]}}),
+     "field 'events[0].translations.zh.body': must be text, not a list"),
+    (_event(translations={"<x>": {"title": "t"}}), "field 'events[0].translations': '<x>' is not a language tag"),
+    (_event(title="T\ud800"), "field 'events[0].title': contains a half of a surrogate pair (U+D800)"),
+    (_event(title="T\u0001"), "field 'events[0].title': contains a control character (U+0001)"),
+    (_event(body="a\u009bb"), "field 'events[0].body': contains a control character (U+009B)"),
+    (_event(title=True), "field 'events[0].title': must be text, not true or false"),
+    (_event(importance="1e999"), "field 'events[0].importance': must be a whole number"),
+    (_event(importance=-99999999999999999999999), "field 'events[0].importance': must be between"),
+    (_event(date={"start": "2025-01-01", "end": "2025-01-02", "precision": "days",
+                  "edtf": "\r\nBEGIN:VEVENT<script>"}), "field 'events[0].date': date.edtf"),
+    (_event(sources=[{"title": "S", "language": 'zh"><script>'}]),
+     "field 'events[0].sources[0].language': "),
+    (_event(sources=[{"title": ["S"]}]), "field 'events[0].sources[0].title': must be text"),
+    (_observation("1e999"), "field 'observations[0].value': inf is not a number the store can hold"),
+    (_observation('"nan"'), "field 'observations[0].value': nan is not a number the store can hold"),
+    (_observation('"inf"'), "field 'observations[0].value': inf is not a number the store can hold"),
+    (_observation(10 ** 30), "field 'observations[0].value': 1000000000000000000000000000000 is not"),
+    ('{"sources": [{"key": "s1", "title": "S"}], "observations": [{"series": ["x"], '
+     '"period": "2025", "value": 1, "source": "s1"}]}', "field 'observations[0].series': must be text"),
+    ('{"series": [{"key": {"a": 1}, "title": "t"}]}', "field 'series[0].key': must be text"),
+    ("[" * 100000 + "]" * 100000, ": lists or objects nested too deeply"),
+])
+def test_wrongly_typed_values_are_refused_by_field(cli, tmp_path, text, message):
+    path = _bad(tmp_path, "a.json", text)
+    assert cli("init").exit_code == 0
+    result = cli("import", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}"), result.stderr
+    assert message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert json.loads(cli("list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("name, text", [
+    ("a.yaml", "[" * 100000 + "]" * 100000),
+    ("a.csv", 'title,date,category\n"unterminated,2025-01-01,other\n'),
+])
+def test_unreadable_structure_is_one_line(cli, tmp_path, name, text):
+    path = _bad(tmp_path, name, text)
+    result = cli("import", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}") and result.stderr.count("\n") == 1, result.stderr
+    assert "field 'category'" not in result.stderr
+
+
+def test_text_that_looks_like_other_types_is_kept_as_text(cli, tmp_path):
+    """Numbers and dates are text where text is asked for; tabs and line breaks are kept."""
+    path = tmp_path / "a.yaml"
+    path.write_text("events:\n  - title: 2025\n    category: other\n    date: 2025-01-01\n"
+                    "    slug: numbers\n    body: \"a\\tb\\nc\"\n    lang: zh-Hant\n"
+                    "    importance: '3'\n", encoding="utf-8")
+    assert cli("import", path).exit_code == 0
+    event = json.loads(cli("show", "numbers", "--json").stdout)
+    assert (event["title"], event["body"], event["lang"]) == ("2025", "a\tb\nc", "zh-Hant")
+
+
+def test_a_tag_name_typed_composed_or_decomposed_is_one_tag(cli, tmp_path):
+    nfc, nfd = "Caf\u00e9", "Cafe\u0301"
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([{"title": f"T{i}", "category": "other", "date": "2025-01-01",
+                                 "slug": f"t{i}", "tags": [f"topic:{name}"]}
+                                for i, name in enumerate((nfc, nfd))]), encoding="utf-8")
+    assert cli("import", path).exit_code == 0
+    tags = [e["tags"] for e in json.loads(cli("list", "--json").stdout)]
+    assert tags == [[{"kind": "topic", "name": nfc}]] * 2
 
 
 def test_missing_file(cli, tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from timeline.chronology import Chronology
 from timeline.errors import TimelineError, ValidationError
+from timeline.records import FORMULA_START
 
 FORMATS = ("json", "jsonl", "yaml", "csv")
 
@@ -70,13 +71,24 @@ def _dumps_csv(chrono: Chronology) -> str:
     for e in chrono.events:
         trans = [e["translations"].get(lang, {}).get(part, "")
                  for lang in langs for part in ("title", "body")]
-        writer.writerow(
+        writer.writerow([csv_cell(c) for c in (
             [e["slug"], e["title"], e["category"]] +
             [e["date"][k] or "" for k in CSV_DATE] +
-            ["; ".join(f"{t['kind']}:{t['name']}" for t in e["tags"]),
-             "; ".join(s["url"] or s["title"] for s in e["sources"]),
-             e["body"], e["lang"]] + trans)
+            [csv_list(f"{t['kind']}:{t['name']}" for t in e["tags"]),
+             csv_list(s["url"] or s["title"] for s in e["sources"]),
+             e["body"], e["lang"]] + trans)])
     return out.getvalue()
+
+
+def csv_cell(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets an apostrophe before it (see
+    records.FORMULA_START)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_list(items) -> str:
+    """Items in one cell, "; " between them; a ";" or "\\" inside an item is escaped with "\\"."""
+    return "; ".join(item.replace("\\", "\\\\").replace(";", "\\;") for item in items)
 
 
 def write_file(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ names the file, the line (or the record's index) and the field.
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import yaml
 
 from timeline import records
 from timeline.errors import InputFormatError, TimelineError
-from timeline.records import EventIn, ObservationIn, SourceIn, SourceRef, StoredDate
+from timeline.records import FORMULA_START, EventIn, ObservationIn, SourceIn, SourceRef, StoredDate
 
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml",
             ".yml": "yaml", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
@@ -68,7 +69,9 @@ def read_file(path: Path, batch: Batch) -> Batch:
         raise InputFormatError(f"unknown file type '{path.suffix}'; use one of "
                                f"{', '.join(sorted(SUFFIXES))}", path=str(path))
     try:
-        content = path.read_text(encoding="utf-8-sig")
+        # CSV keeps its line ends: a quoted cell's CR LF is part of the text
+        with open(path, encoding="utf-8-sig", newline="" if kind == "csv" else None) as f:
+            content = f.read()
     except FileNotFoundError:
         raise InputFormatError("no such file", path=str(path)) from None
     except IsADirectoryError:
@@ -83,12 +86,16 @@ def read_file(path: Path, batch: Batch) -> Batch:
 
 # ---------------------------------------------------------------- formats
 
+TOO_DEEP = "lists or objects nested too deeply (no record of the formats nests more than a few levels)"
+
 def _read_json(content: str, path: str, batch: Batch) -> None:
     try:
         data = json.loads(content)
     except json.JSONDecodeError as e:
         raise InputFormatError(f"invalid JSON: {e.msg} (column {e.colno})", path=path,
                                line=e.lineno) from None
+    except RecursionError:
+        raise InputFormatError(TOO_DEEP, path=path) from None
     _read_document(data, path, batch, lines=None)
 
 
@@ -101,6 +108,8 @@ def _read_jsonl(content: str, path: str, batch: Batch) -> None:
         except json.JSONDecodeError as e:
             raise InputFormatError(f"invalid JSON: {e.msg} (column {e.colno})", path=path,
                                    line=number) from None
+        except RecursionError:
+            raise InputFormatError(TOO_DEEP, path=path, line=number) from None
         where = Where(path, number)
         if not isinstance(record, dict):
             raise where.error("each line must be a JSON object")
@@ -133,6 +142,8 @@ def _load_yaml(content: str, path: str, offset: int = 0) -> Any:
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise InputFormatError(f"invalid YAML: {problem}", path=path,
                                line=mark.line + 1 + offset if mark else None) from None
+    except RecursionError:
+        raise InputFormatError(TOO_DEEP, path=path) from None
 
 
 def _read_yaml(content: str, path: str, batch: Batch) -> None:
@@ -140,7 +151,7 @@ def _read_yaml(content: str, path: str, batch: Batch) -> None:
 
 
 def _read_csv(content: str, path: str, batch: Batch) -> None:
-    reader = csv.DictReader(io.StringIO(content, newline=""))
+    reader = csv.DictReader(io.StringIO(content, newline=""), strict=True)
     if not reader.fieldnames or "title" not in reader.fieldnames:
         raise InputFormatError("a CSV file needs a header row with at least title, date "
                                "and category", path=path, line=1)
@@ -154,9 +165,31 @@ def _read_csv(content: str, path: str, batch: Batch) -> None:
         raise InputFormatError(f"invalid CSV: {e}", path=path, line=reader.line_num) from None
 
 
+def _csv_value(cell: str) -> str:
+    """A cell's text: export's apostrophe before a formula-like cell taken off."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_START):
+        return cell[1:]
+    return cell
+
+
+def _csv_items(cell: str) -> list[str]:
+    """The items of a list cell: split at ";", where "\\;" and "\\\\" stand for ";" and "\\"."""
+    items, item, chars = [], [], iter(cell)
+    for c in chars:
+        if c == "\\":
+            item.append(next(chars, "\\"))
+        elif c == ";":
+            items.append("".join(item))
+            item = []
+        else:
+            item.append(c)
+    items.append("".join(item))
+    return [i.strip() for i in items if i.strip()]
+
+
 def _csv_event(row: dict[str, str]) -> dict:
     """A CSV row (as `timeline export --format csv` writes it) → an event dict."""
-    row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+    row = {k.strip(): _csv_value((v or "").strip()) for k, v in row.items() if k}
     event: dict[str, Any] = {k: row.pop(k) for k in ("slug", "title", "category", "body", "lang")
                              if row.get(k)}
     date_fields = {k[5:]: row.pop(k) for k in list(row) if k.startswith("date_") and row[k]}
@@ -166,8 +199,8 @@ def _csv_event(row: dict[str, str]) -> dict:
     for k in ("title", "body"):
         row.pop(k, None)
     tags, sources = row.pop("tags", ""), row.pop("sources", "")
-    event["tags"] = [t.strip() for t in tags.split(";") if t.strip()]
-    event["sources"] = [s.strip() for s in sources.split(";") if s.strip()]
+    event["tags"] = _csv_items(tags)
+    event["sources"] = _csv_items(sources)
     translations: dict[str, dict] = {}
     for key in list(row):
         m = re.fullmatch(r"(title|body)_([A-Za-z-]+)", key)
@@ -245,12 +278,48 @@ def _add_record(kind: str, record: dict, where: Where, batch: Batch) -> None:
 
 # ---------------------------------------------------------------- records
 
-def _text(value: Any) -> str | None:
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls; halves of
+# a UTF-16 surrogate pair (JSON's \ud800 escape decodes to one, which UTF-8 cannot hold)
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def _text(value: Any, where: Where, name: str) -> str | None:
+    """A text field: a string, or a number or date written as text; None when absent."""
     if value is None:
         return None
     if isinstance(value, (date, datetime)):
         return value.isoformat()[:10]
-    return str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) \
+            or (isinstance(value, float) and not math.isfinite(value)):
+        raise where.error(f"must be text, not {_kind(value)}", name)
+    text = str(value).strip()
+    bad = _BAD_CHAR.search(text)
+    if bad:
+        what = "half of a surrogate pair" if "\ud800" <= bad.group() <= "\udfff" else "control character"
+        raise where.error(f"contains a {what} (U+{ord(bad.group()):04X})", name)
+    return text
+
+
+def _kind(value: Any) -> str:
+    """How a wrongly typed value is named in an error."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, float):
+        return "a number that is not finite"
+    return type(value).__name__
+
+
+def _lang(value: Any, where: Where, name: str) -> str | None:
+    """A language tag (BCP 47 shape: en, zh, zh-Hant, pt-BR), or None."""
+    text = _text(value, where, name)
+    if text and not LANG_RE.fullmatch(text):
+        raise where.error(f"'{text}' is not a language tag such as en, zh or zh-Hant", name)
+    return text or None
 
 
 def _checked(where: Where, name: str, fn: Callable, *args):
@@ -272,7 +341,7 @@ def _unknown(record: dict, allowed: set[str], where: Where) -> None:
 
 
 def _required(record: dict, name: str, where: Where) -> str:
-    value = _text(record.get(name))
+    value = _text(record.get(name), where, name)
     if not value:
         raise where.error("is missing", name)
     return value
@@ -282,22 +351,23 @@ def date_from_value(value: Any, where: Where, name: str = "date",
                     base: Any = None) -> StoredDate:
     if isinstance(value, (date, datetime)):
         value = value.isoformat()[:10]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str):
-        if not value.strip():
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        value = _text(value, where, name)
+        if not value:
             raise where.error("is empty", name)
-        return _checked(where, name, records.read_date, value, _text(base))
+        return _checked(where, name, records.read_date, value, _text(base, where, "base"))
     if not isinstance(value, dict):
         raise where.error("must be date text or an object with text (and base)", name)
-    text, base_ = _text(value.get("text")) or "", _text(value.get("base", base))
+    text = _text(value.get("text"), where, f"{name}.text") or ""
+    base_ = _text(value.get("base", base), where, f"{name}.base")
     if value.get("start") or value.get("end") or value.get("precision"):
         for part in ("start", "end", "precision"):
             if not value.get(part):
                 raise where.error("is missing (start, end and precision go together)",
                                   f"{name}.{part}")
-        return _checked(where, name, records.stored_date, text, base_, _text(value["start"]),
-                        _text(value["end"]), _text(value["precision"]), _text(value.get("edtf")))
+        start, end, precision, edtf = (_text(value.get(part), where, f"{name}.{part}")
+                                       for part in ("start", "end", "precision", "edtf"))
+        return _checked(where, name, records.stored_date, text, base_, start, end, precision, edtf)
     if not text:
         raise where.error("needs text, or start, end and precision", name)
     return _checked(where, name, records.read_date, text, base_)
@@ -309,8 +379,8 @@ def period_from_value(value: Any, where: Where, base: Any = None) -> records.Per
         for part in ("start", "end"):
             if not value.get(part):
                 raise where.error("is missing (start and end go together)", f"period.{part}")
-        return _checked(where, "period", records.period, _text(value.get("text")),
-                        _text(value["start"]), _text(value["end"]))
+        return _checked(where, "period", records.period, _text(value.get("text"), where, "period.text"),
+                        _text(value["start"], where, "period.start"), _text(value["end"], where, "period.end"))
     parsed = date_from_value(value, where, "period", base)
     return records.Period(text=parsed.text, start=parsed.start, end=parsed.end)
 
@@ -323,12 +393,13 @@ def source_ref(value: Any, where: Where, name: str) -> SourceRef:
     extra = set(value) - SOURCE_KEYS - {"locator"}
     if extra:
         raise where.error(f"unknown field(s) {', '.join(sorted(extra))}", name)
-    ref = SourceRef(key=_text(value.get("key")), title=_text(value.get("title")),
-                    publisher=_text(value.get("publisher")), url=_text(value.get("url")),
+    text = {k: _text(value.get(k), where, f"{name}.{k}")
+            for k in ("key", "title", "publisher", "url", "published", "locator", "author")}
+    ref = SourceRef(key=text["key"], title=text["title"], publisher=text["publisher"], url=text["url"],
                     published=_checked(where, f"{name}.published", records.check_published,
-                                       value.get("published")),
-                    locator=_text(value.get("locator")), author=_text(value.get("author")),
-                    language=_text(value.get("language")))
+                                       text["published"]),
+                    locator=text["locator"], author=text["author"],
+                    language=_lang(value.get("language"), where, f"{name}.language"))
     if not (ref.key or ref.title or ref.url):
         raise where.error("needs a key, a title or a url", name)
     return ref
@@ -341,7 +412,7 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
                         _required(record, "category", where))
     if "date" not in record or record["date"] in (None, ""):
         raise where.error("is missing", "date")
-    slug = _text(record.get("slug")) or None
+    slug = _text(record.get("slug"), where, "slug") or None
     if slug:
         _checked(where, "slug", records.check_slug, slug)
     tags = record.get("tags") or []
@@ -350,38 +421,56 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
     parsed_tags = []
     for i, tag in enumerate(tags):
         if isinstance(tag, dict):
-            tag = f"{tag.get('kind') or 'topic'}:{tag.get('name') or ''}"
-        parsed_tags.append(_checked(where, f"tags[{i}]", records.parse_tag, str(tag)))
+            tag = (f"{_text(tag.get('kind'), where, f'tags[{i}].kind') or 'topic'}:"
+                   f"{_text(tag.get('name'), where, f'tags[{i}].name') or ''}")
+        parsed_tags.append(_checked(where, f"tags[{i}]", records.parse_tag, _text(tag, where, f"tags[{i}]")))
     sources = record.get("sources") or []
     if not isinstance(sources, list):
         raise where.error("must be a list", "sources")
+    given = record.get("translations") or {}
+    if not isinstance(given, dict):
+        raise where.error('must be an object of language: {"title": …, "body": …}', "translations")
     translations = {}
-    for lang, t in (record.get("translations") or {}).items():
-        if not isinstance(t, dict) or not _text(t.get("title")):
-            raise where.error("needs a title", f"translations.{lang}")
-        translations[str(lang)] = (_text(t["title"]), _text(t.get("body")) or "")
-    try:
-        importance = int(record.get("importance") or 0)
-    except (TypeError, ValueError):
-        raise where.error("must be a whole number", "importance") from None
+    for lang, t in given.items():
+        name = f"translations.{lang}"
+        lang = _lang(lang, where, "translations")
+        if not isinstance(t, dict) or not _text(t.get("title"), where, f"{name}.title"):
+            raise where.error("needs a title", name)
+        translations[lang] = (_text(t["title"], where, f"{name}.title"),
+                              _text(t.get("body"), where, f"{name}.body") or "")
     return EventIn(title=title, category=category, slug=slug,
                    date=date_from_value(record["date"], where),
-                   body=_text(record.get("body")) or "", lang=_text(record.get("lang")) or "en",
-                   importance=importance, tags=parsed_tags,
+                   body=_text(record.get("body"), where, "body") or "",
+                   lang=_lang(record.get("lang"), where, "lang") or "en",
+                   importance=_importance(record.get("importance"), where), tags=parsed_tags,
                    sources=[source_ref(s, where, f"sources[{i}]") for i, s in enumerate(sources)],
                    translations=translations)
+
+
+IMPORTANCE_LIMIT = 1_000_000
+
+
+def _importance(value: Any, where: Where) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(_text(value, where, "importance"))
+    except ValueError:
+        raise where.error("must be a whole number", "importance") from None
+    if abs(number) > IMPORTANCE_LIMIT:
+        raise where.error(f"must be between -{IMPORTANCE_LIMIT:,} and {IMPORTANCE_LIMIT:,}", "importance")
+    return number
 
 
 def source_from_dict(record: dict, where: Where) -> SourceIn:
     _unknown(record, SOURCE_KEYS, where)
     key = _required(record, "key", where)
     _checked(where, "key", records.check_slug, key)
+    text = {k: _text(record.get(k), where, k) for k in ("publisher", "author", "url", "published")}
     return SourceIn(key=key, title=_required(record, "title", where),
-                    publisher=_text(record.get("publisher")), author=_text(record.get("author")),
-                    url=_text(record.get("url")),
-                    published=_checked(where, "published", records.check_published,
-                                       record.get("published")),
-                    language=_text(record.get("language")))
+                    publisher=text["publisher"], author=text["author"], url=text["url"],
+                    published=_checked(where, "published", records.check_published, text["published"]),
+                    language=_lang(record.get("language"), where, "language"))
 
 
 def observation_from_dict(record: dict, where: Where) -> ObservationIn:
@@ -391,10 +480,17 @@ def observation_from_dict(record: dict, where: Where) -> ObservationIn:
         raise where.error("is missing", "period")
     value = record.get("value")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        text = _text(value, where, "value") or ""
         try:
-            value = float(str(value).replace(",", ""))
+            value = float(text.replace(",", ""))
         except ValueError:
-            raise where.error(f"'{value}' is not a number", "value") from None
+            raise where.error(f"'{text}' is not a number", "value") from None
+    try:
+        finite = math.isfinite(value) and abs(value) < 2 ** 63
+    except OverflowError:  # an integer too large for a float
+        finite = False
+    if not finite:
+        raise where.error(f"{value} is not a number the store can hold (finite, below 2^63)", "value")
     if "source" not in record:
         raise where.error("is missing", "source")
     source = record["source"]
@@ -402,16 +498,17 @@ def observation_from_dict(record: dict, where: Where) -> ObservationIn:
            else source_ref(source, where, "source"))
     return ObservationIn(series=series, value=value, source=ref,
                          period=period_from_value(record["period"], where, record.get("base")),
-                         unit=_text(record.get("unit")) or "",
+                         unit=_text(record.get("unit"), where, "unit") or "",
                          qualifier=_checked(where, "qualifier", records.check_qualifier,
-                                            record.get("qualifier")),
-                         event=_text(record.get("event")) or None,
-                         note=_text(record.get("note")) or None)
+                                            _text(record.get("qualifier"), where, "qualifier")),
+                         event=_text(record.get("event"), where, "event") or None,
+                         note=_text(record.get("note"), where, "note") or None)
 
 
 def series_from_dict(record: dict, where: Where) -> dict:
     _unknown(record, SERIES_KEYS, where)
     return {"key": _required(record, "key", where), "title": _required(record, "title", where),
-            "title_zh": _text(record.get("title_zh")), "unit": _text(record.get("unit")) or "",
-            "description": _text(record.get("description")) or ""}
+            "title_zh": _text(record.get("title_zh"), where, "title_zh"),
+            "unit": _text(record.get("unit"), where, "unit") or "",
+            "description": _text(record.get("description"), where, "description") or ""}
 

@@ -106,6 +106,12 @@ class ObservationIn:
     note: str | None = None
 
 
+# A CSV cell that a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage
+# return before one) is exported with an apostrophe before it, the mark spreadsheets read
+# as "text"; a cell starting with an apostrophe gets one more, so import takes one off.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
 # ---------------------------------------------------------------- checks of one field
 
 def read_date(text: str, base: str | date | None = None) -> StoredDate:
@@ -130,8 +136,15 @@ def stored_date(text: str, base: str | None, start: str, end: str, precision: st
         check_iso_date(base, "date.base")
     if not edtf:
         edtf = dates.to_edtf(s, e, precision)
+    elif not _EDTF_CHARS.fullmatch(edtf):
+        raise ValidationError(f"date.edtf '{edtf}' is not an EDTF date such as 2025-09, 2025-33 "
+                              "or 2025-09-01/2025-09-10")
     return StoredDate(text=text or edtf, base=base, start=start, end=end,
                       precision=precision, edtf=edtf)
+
+
+# the characters of EDTF level 0-2 dates and intervals (digits, X, ~ ? %, / and ..)
+_EDTF_CHARS = re.compile(r"[0-9X~?%/.\-]{4,64}")
 
 
 def period(text: str | None, start: str, end: str) -> Period:
@@ -181,7 +194,8 @@ def parse_tag(value: str) -> tuple[str, str]:
     kind, sep, name = value.partition(":")
     if not sep:
         kind, name = "topic", value
-    kind, name = kind.strip().lower(), " ".join(name.split())
+    # NFC: the same name typed on two keyboards (é as one character or as e + accent) is one tag
+    kind, name = kind.strip().lower(), unicodedata.normalize("NFC", " ".join(name.split()))
     if kind not in TAG_KINDS:
         raise ValidationError(f"unknown tag kind '{kind}' in '{value}'; use KIND:NAME with "
                               f"KIND one of {', '.join(TAG_KINDS)}")
