@@ -285,6 +285,40 @@ def test_killed_worker_fails_the_build_and_leaves_site_as_it_was(tmp_path: Path)
     assert snapshot(site) == before
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_die_with_a_killed_build(tmp_path: Path, sig) -> None:
+    """A build process killed outright (no Ctrl-C cleanup) takes its workers with it: none
+    is left waiting for ever to hand in its results. (Here each task takes 30 s, so a
+    worker that outlived the build would still be at its first task.)"""
+    root = Path(__file__).resolve().parent.parent
+    script = tmp_path / "run.py"
+    text = KILL_SCRIPT.replace("jobs=1)", "jobs=2)").replace(
+        'print("start", flush=True)\n',
+        'from timeline import output\n_task = output._task\n'
+        'output._task = lambda t: (time.sleep(30), _task(t))[1]\nprint("start", flush=True)\n')
+    script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
+                                  n=800, seed=1, site=str(tmp_path / "site")))
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    workers = _children(proc.pid)
+    assert workers, "the build forked no worker"
+    proc.send_signal(sig)
+    assert proc.wait(timeout=60) == -sig
+    deadline = time.monotonic() + 10
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, workers))
+
+
 def test_refuses_bad_targets(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(BuildError):

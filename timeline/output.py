@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import fcntl
+import functools
 import gc
 import hashlib
 import json
@@ -39,6 +39,7 @@ import os
 import pickle
 import queue
 import shutil
+import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -249,13 +250,19 @@ def _task(task: tuple[list, list[int]]):
 
 # ---------------------------------------------------------------- swapping folders
 
-def _libc_renameat2():
+@functools.cache
+def _libc():
+    """The C library's functions (the program's own symbols: no library search)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
         return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+
+
+def _libc_renameat2():
+    fn = getattr(_libc(), "renameat2", None)
+    if fn is not None:
+        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     return fn
 
 
@@ -478,6 +485,7 @@ def _run_round(site, tasks: list, workers: int, advance) -> None:
             take(_task(task))
         return
     ctx = multiprocessing.get_context("fork")
+    _libc()  # loaded before forking, so that each worker need not load it
     counter, results = ctx.Value("q", 0), ctx.Queue()
     procs: list = []
 
@@ -526,9 +534,23 @@ def _next_task(counter, count: int) -> int | None:
     return k
 
 
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the build process dies (Linux's
+    PR_SET_PDEATHSIG). A build killed by SIGKILL or SIGTERM gets no chance to stop its
+    workers, and a worker left behind would wait for ever to put its results in a queue
+    no one reads. A parent that died before this call is noticed by its pid."""
+    prctl = getattr(_libc(), "prctl", None)
+    if prctl is not None:
+        PR_SET_PDEATHSIG = 1
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _helper(tasks: list, counter, results, parent: int, limit: int) -> None:
     """A forked worker: up to `limit` tasks, until none is left (or the build that forked
     it is gone)."""
+    _die_with_parent(parent)
     gc.disable()
     try:
         for _ in range(limit):
