@@ -73,6 +73,25 @@ def test_serve_rebuilds_when_the_database_changes(tmp_path: Path) -> None:
     assert out.rstrip().endswith("Stopped.")
 
 
+def test_sigterm_stops_serve_as_ctrl_c_does(tmp_path: Path) -> None:
+    """`kill` (SIGTERM) stops the server cleanly: its line, exit 0, and its database
+    connection closed, so no -wal file is left beside events.db."""
+    assert timeline("--db", "events.db", "import", str(SAMPLE), cwd=tmp_path).returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "timeline", "--db", "events.db", "serve", "--port", "0"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while not (line := server.stdout.readline()).startswith("Serving") and line:
+        pass
+    assert line.startswith("Serving")
+    edit = timeline("--db", "events.db", "edit", "kling-2-0-release", "--title", "Renamed", cwd=tmp_path)
+    assert edit.returncode == 0, edit.stderr
+    assert server.stdout.readline().startswith("Built ")  # the watcher saw the commit
+    assert (tmp_path / "events.db-wal").exists()  # and its connection keeps the log open
+    server.send_signal(signal.SIGTERM)
+    out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0 and out.rstrip().endswith("Stopped."), out
+    assert not (tmp_path / "events.db-wal").exists()
+
+
 def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
     """A mistyped --db is an error, not an empty site served (and built over ./site)."""
     (tmp_path / "site").mkdir()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
+import signal
 import sys
 import threading
 from http import HTTPStatus
@@ -117,11 +118,19 @@ def watch(fingerprint: Callable[[], object], rebuild: Callable[[], object],
             fingerprint.close()
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGTERM stops the server as Ctrl-C does: the watcher closes its database connection
+    (SQLite then writes its log back into the file, leaving no -wal beside it)."""
+    raise KeyboardInterrupt
+
+
 def serve(site_dir: Path, *, port: int = 8000, base_path: str = "/",
           rebuild: Callable[[], object] | None = None,
           fingerprint: Callable[[], object] | None = None, interval: float = 1.0,
           log=print) -> None:
-    """Serve until interrupted (Ctrl-C)."""
+    """Serve until interrupted (Ctrl-C, or SIGTERM as `kill` and service managers send)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     server = make_server(site_dir, port, base_path)
     host, real_port = server.server_address[:2]
     base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
