@@ -258,3 +258,13 @@ def test_chinese_text_is_not_copied_from_the_articles(export):
         text = _cjk_runs(normalise(zh["title"] + "|" + zh["body"]))
         copied = [text[i:i + n] for i in range(len(text) - n + 1) if text[i:i + n] in articles]
         assert not copied, (event["slug"], copied[:3])
+
+
+def test_chinese_text_has_no_space_between_chinese_characters(export):
+    """A line break inside a folded YAML block becomes a space, which Chinese text does not
+    have: the data's Chinese lines are written unbroken."""
+    wide = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+    gap = re.compile(f"[{wide}] +[{wide}]")
+    texts = [(e["slug"], t) for e in export["events"]
+             for t in [e["title"], e["body"]] + [v for tr in e["translations"].values() for v in tr.values()]]
+    assert [(slug, gap.search(t).group()) for slug, t in texts if t and gap.search(t)] == []
