@@ -43,3 +43,13 @@ def test_no_serious_violations(make_context, server, shipped_chrono, axe_path, n
         page.wait_for_function("() => document.getElementById('filter-status').textContent.trim() !== ''")
     bad = run_axe(page, axe_path)
     assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
+
+
+@pytest.mark.parametrize("name", ["index", "event", "charts", "zh-charts"])
+def test_no_serious_violations_on_a_phone(make_context, server, shipped_chrono, axe_path, name):
+    """At 375 px wide the figures' tables scroll sideways: a keyboard must reach them."""
+    page = make_context(viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
+    response = page.goto(server + pages(shipped_chrono)[name])
+    assert response and response.ok
+    bad = run_axe(page, axe_path)
+    assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
