@@ -51,6 +51,7 @@ PAGE_SIZE = 200          # events on one list page: keeps every HTML page far be
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
+TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the "-2" of a clash
 FORMAT = b"timeline-site-7"  # bump when the page keys' meaning changes
 
 
@@ -102,6 +103,19 @@ def date_display(date: dict, lang: str) -> str:
     return display.get(lang) or display.get("en") or date.get("edtf") or date["start"]
 
 
+def tag_segment(name: str) -> str:
+    """A tag's folder name: its slug, or when that is longer than TAG_SEGMENT_BYTES of
+    UTF-8 (a file name may have 255), its beginning cut on a character boundary and a
+    short hash of the whole name, so long names that begin alike stay apart."""
+    slug = markup.slugify(name)
+    data = slug.encode("utf-8")
+    if len(data) <= TAG_SEGMENT_BYTES:
+        return slug
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()
+    head = data[:TAG_SEGMENT_BYTES - len(digest) - 1].decode("utf-8", "ignore").rstrip("-")
+    return f"{head}-{digest}"
+
+
 def _chunks(seq: list, size: int) -> list[list]:
     return [seq[i:i + size] for i in range(0, len(seq), size)] or [[]]
 
@@ -140,7 +154,7 @@ class Site:
         self.tag_slug: dict[tuple[str, str], str] = {}
         used: set[tuple[str, str]] = set()
         for kind, name in tagset:
-            base = markup.slugify(name)
+            base = tag_segment(name)
             slug, n = base, 2
             while (kind, slug) in used:
                 slug, n = f"{base}-{n}", n + 1

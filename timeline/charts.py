@@ -13,6 +13,7 @@ Every label comes in the page's language (English or Chinese).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -163,21 +164,25 @@ def unit_label(unit: str, lang: str) -> str:
 
 
 def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
-    """Round tick values covering [lo, hi], including 0."""
+    """Round tick values covering [lo, hi], including 0, for any finite floats. A range
+    too small to divide gets the axis of all zeros (0 to 1); a tick past the largest
+    float is replaced by lo or hi itself."""
     lo, hi = min(lo, 0.0), max(hi, 0.0)
-    if hi == lo:
-        hi = lo + 1
-    raw = (hi - lo) / count
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    first = math.floor(lo / step) * step
+    raw = hi / count - lo / count       # (hi - lo) / count, which can overflow
+    if raw < sys.float_info.min:        # zero or subnormal: log10 and division fail
+        lo, hi = 0.0, 1.0
+        raw = (hi - lo) / count
+    exponent = math.floor(math.log10(raw))
+    mag = 10 ** exponent
+    step = float(next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw))
+    # round away the float error of k * step, at a digit well under the step
+    digits = max(10, 10 - exponent)
     ticks = []
-    t = first
-    while t < hi + step * 0.999:
-        ticks.append(round(t, 10))
-        if t >= hi:
-            break
-        t += step
+    for k in range(math.floor(lo / step), math.ceil(hi / step) + 1):
+        t = k * step
+        if math.isinf(t):
+            t = lo if t < 0 else hi
+        ticks.append(round(t, digits))
     return ticks
 
 
@@ -256,6 +261,11 @@ def describe_series(s: SeriesData, lang: str) -> str:
     return ("; " if lang == "en" else "；").join(parts) + ("." if lang == "en" else "。")
 
 
+def _fraction(v: float, lo: float, hi: float) -> float:
+    """(v - lo) / (hi - lo), halved first so that neither difference overflows."""
+    return (v / 2 - lo / 2) / (hi / 2 - lo / 2)
+
+
 def chart_svg(s: SeriesData, lang: str) -> str:
     """An accessible SVG bar chart of one series (colours come from the page's CSS)."""
     ps = s.periods
@@ -263,7 +273,7 @@ def chart_svg(s: SeriesData, lang: str) -> str:
     ticks = nice_ticks(min(values), max(values))
     lo, hi = ticks[0], ticks[-1]
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
-    y = lambda v: TOP + ph - (v - lo) / (hi - lo) * ph  # noqa: E731
+    y = lambda v: TOP + ph - _fraction(v, lo, hi) * ph  # noqa: E731
     sid = s.anchor
     title = escape(s.title[lang])
     desc = escape(describe_series(s, lang))

@@ -5,7 +5,6 @@ one line `Error: …` on standard error and exit code 1; wrong usage is Typer's 
 """
 
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,12 +15,18 @@ import typer
 from timeline import __version__
 from timeline.config import Settings, missing_database
 from timeline.errors import TimelineError, ValidationError
+from timeline.terminal import json_text, terminal_text
 
 # Modules that only some commands need are imported inside those commands; db and store
 # too (they bring SQLAlchemy, half a second), so --help and usage errors answer at once.
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Keep a sourced chronology, render it as a static site, publish it.")
+
+
+def echo(text: str, err: bool = False) -> None:
+    """typer.echo for anything that may hold the user's data."""
+    typer.echo(terminal_text(text), err=err)
 
 
 def handle_errors(fn):
@@ -34,17 +39,17 @@ def handle_errors(fn):
             return fn(*args, **kwargs)
         except TimelineError as e:
             message = " ".join(str(e).split()) or type(e).__name__
-            typer.echo(f"Error: {message}", err=True)
+            echo(f"Error: {message}", err=True)
             raise typer.Exit(1) from None
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
         except OSError as e:  # the disk or a stream failed (a full disk): a line, not a traceback
             where = f"{e.filename}: " if e.filename else "could not write the output: "
-            typer.echo(f"Error: {where}{e.strerror or e}", err=True)
+            echo(f"Error: {where}{e.strerror or e}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:  # Ctrl-C: a line, not a traceback (130, as shells do)
-            typer.echo("Interrupted.", err=True)
+            echo("Interrupted.", err=True)
             raise typer.Exit(130) from None
 
     return wrapper
@@ -82,7 +87,7 @@ def engine_for(ctx: typer.Context, *, create: bool = False):
 
 
 def print_json(value) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    typer.echo(json_text(value, indent=2))
 
 
 # Options shared by add and edit.
@@ -117,11 +122,11 @@ def init(ctx: typer.Context) -> None:
     where = db.describe_url(settings.db_url)
     from timeline.migrations import SCHEMA_VERSION
     if was == 0:
-        typer.echo(f"Created {where} (schema {SCHEMA_VERSION})")
+        echo(f"Created {where} (schema {SCHEMA_VERSION})")
     elif was < SCHEMA_VERSION:
-        typer.echo(f"Upgraded {where} from schema {was} to {SCHEMA_VERSION}")
+        echo(f"Upgraded {where} from schema {was} to {SCHEMA_VERSION}")
     else:
-        typer.echo(f"{where} is up to date (schema {SCHEMA_VERSION})")
+        echo(f"{where} is up to date (schema {SCHEMA_VERSION})")
 
 
 @app.command()
@@ -139,7 +144,7 @@ def add(ctx: typer.Context, date: DateOpt = None, title: TitleOpt = None,
               "body": _body(body, body_file), "tags": tag or [], "sources": source or [],
               "slug": slug, "lang": lang}
     data = store.event_from_options(record)
-    typer.echo(store.add_event(engine_for(ctx, create=True), data, force=force))
+    echo(store.add_event(engine_for(ctx, create=True), data, force=force))
 
 
 @app.command()
@@ -158,7 +163,7 @@ def edit(ctx: typer.Context, slug: str, date: DateOpt = None, title: TitleOpt = 
         raise ValidationError("nothing to change; give the fields to replace, e.g. "
                               f"timeline edit {slug} --title '…'")
     result = store.edit_from_options(engine_for(ctx), slug, changes, force=force)
-    typer.echo(result)
+    echo(result)
 
 
 @app.command("rm")
@@ -169,11 +174,12 @@ def rm(ctx: typer.Context, slug: str,
     from timeline import store
     engine = engine_for(ctx)
     event = store.get_event(engine, slug)
-    if not yes and not typer.confirm(f"Remove '{slug}' ({event['title']})?", err=True):
-        typer.echo("Nothing removed.", err=True)
+    if not yes and not typer.confirm(terminal_text(f"Remove '{slug}' ({event['title']})?",
+                                                   one_line=True), err=True):
+        echo("Nothing removed.", err=True)
         raise typer.Exit(1)
     store.remove_event(engine, slug)
-    typer.echo(f"Removed {slug}")
+    echo(f"Removed {slug}")
 
 
 @app.command("list")
@@ -197,9 +203,9 @@ def list_(ctx: typer.Context,
         print_json(events)
         return
     for e in events:
-        typer.echo(f"{e['date']['start']}  {e['date']['display']['en']:<18} "
-                   f"{e['category']:<13} {e['slug']}  {e['title']}")
-    typer.echo(f"{len(events)} event{'s' if len(events) != 1 else ''}", err=True)
+        echo(f"{e['date']['start']}  {e['date']['display']['en']:<18} "
+             f"{e['category']:<13} {e['slug']}  {terminal_text(e['title'], one_line=True)}")
+    echo(f"{len(events)} event{'s' if len(events) != 1 else ''}", err=True)
 
 
 @app.command()
@@ -213,7 +219,8 @@ def show(ctx: typer.Context, slug: str,
         print_json(e)
         return
     d = e["date"]
-    lines = [e["title"], f"  slug:     {e['slug']}", f"  category: {e['category']}",
+    lines = [terminal_text(e["title"], one_line=True), f"  slug:     {e['slug']}",
+             f"  category: {e['category']}",
              f"  date:     {d['display']['en']}  ({d['start']} to {d['end']}, {d['precision']}, "
              f"EDTF {d['edtf']}; written '{d['text']}'"
              + (f", read against {d['base']})" if d["base"] else ")"),
@@ -225,8 +232,9 @@ def show(ctx: typer.Context, slug: str,
     if e["body"]:
         lines += ["", e["body"]]
     for lang, t in e["translations"].items():
-        lines += ["", f"[{lang}] {t['title']}"] + ([t["body"]] if t["body"] else [])
-    typer.echo("\n".join(lines))
+        lines += ["", f"[{lang}] {terminal_text(t['title'], one_line=True)}"]
+        lines += [t["body"]] if t["body"] else []
+    echo("\n".join(lines))
 
 
 @app.command("export")
@@ -245,7 +253,7 @@ def export_cmd(ctx: typer.Context,
         sys.stdout.write(text)
     else:
         export.write_file(output, text)
-        typer.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
 
 
 @app.command("import")
@@ -265,7 +273,7 @@ def import_cmd(ctx: typer.Context,
     else:
         engine = engine_for(ctx, create=True)
     report = store.import_batch(engine, batch, dry_run=dry_run)
-    typer.echo(report.summary())
+    echo(report.summary())
 
 
 @app.command()
@@ -291,11 +299,11 @@ def extract(ctx: typer.Context,
                     title=source_title, url=url)
     if output is not None:
         ex.write_draft(output, result)
-        typer.echo(f"Wrote {len(result.candidates)} candidates to {output}", err=True)
+        echo(f"Wrote {len(result.candidates)} candidates to {output}", err=True)
     elif as_json:
         print_json(ex.to_json(result))
     else:
-        typer.echo(ex.to_text(result))
+        echo(ex.to_text(result))
 
 
 @app.command()
@@ -328,16 +336,18 @@ def parse_date_cmd(
         except TimelineError as e:
             failed = True
             out = {"text": phrase, "error": str(e)}
-            typer.echo(json.dumps(out, ensure_ascii=False) if as_json
-                       else f"{phrase}\terror: {e}")
+            if as_json:
+                typer.echo(json_text(out))
+            else:
+                echo(f"{phrase}\terror: {e}")
             continue
         if as_json:
             row = d.to_dict()
-            typer.echo(json.dumps({k: row[k] for k in ("text", "start", "end", "precision",
-                                                       "edtf", "display")}, ensure_ascii=False))
+            typer.echo(json_text({k: row[k] for k in ("text", "start", "end", "precision",
+                                                      "edtf", "display")}))
         else:
-            typer.echo(f"{phrase}\t{d.start.isoformat()}\t{d.end.isoformat()}\t{d.precision}"
-                       f"\t{d.edtf}\t{d.display('en')}\t{d.display('zh')}")
+            echo(f"{phrase}\t{d.start.isoformat()}\t{d.end.isoformat()}\t{d.precision}"
+                 f"\t{d.edtf}\t{d.display('en')}\t{d.display('zh')}")
     if failed:
         raise typer.Exit(1)
 
@@ -365,10 +375,10 @@ def check(ctx: typer.Context,
     else:
         for f in findings:
             label = "known disagreement" if not f.is_problem else f.kind
-            typer.echo(f"{label}: {f.message}")
-        typer.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-                   + (f", {len(findings) - len(problems)} known disagreement(s) between sources"
-                      if len(findings) > len(problems) else ""), err=True)
+            echo(f"{label}: {f.message}")
+        echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+             + (f", {len(findings) - len(problems)} known disagreement(s) between sources"
+                if len(findings) > len(problems) else ""), err=True)
     if problems:
         raise typer.Exit(1)
 
@@ -394,7 +404,7 @@ def build_cmd(ctx: typer.Context,
                             langs=tuple(lang) if lang else None, progress=bar, options=site_options(ctx))
     finally:
         bar.close()
-    typer.echo(report.summary())
+    echo(report.summary())
 
 
 @app.command("serve")
@@ -413,9 +423,9 @@ def serve_cmd(ctx: typer.Context,
     def rebuild():
         return build_site(chronology.read(url), output, base_url=base_url,
                           options=site_options(ctx))
-    typer.echo(rebuild().summary())
+    echo(rebuild().summary())
     serving.serve(output, port=port, base_path=urlsplit(base_url).path or "/", rebuild=rebuild,
-                  fingerprint=serving.database_fingerprint(url), log=typer.echo)
+                  fingerprint=serving.database_fingerprint(url), log=echo)
 
 
 @app.command("publish")
@@ -452,8 +462,8 @@ def publish_cmd(
         result = pub.publish(chrono, target, dry_run=dry_run, templates_dir=settings.templates_dir,
                              options=site_options(ctx))
     for line in result.plan.lines() if dry_run else []:
-        typer.echo(line)
-    typer.echo(result.summary())
+        echo(line)
+    echo(result.summary())
     if not dry_run:
         pub.remember(settings.db_url, result.settings)
 

@@ -337,9 +337,10 @@ def articles_from_files(paths: list[Path], *, published: str | None = None,
     out = []
     for path in paths:
         text, headline = read_article(Path(path))
-        source = SourceInfo(title=title or headline or Path(path).name, publisher=publisher,
+        name = " ".join(Path(path).name.split())   # a file name may hold line breaks
+        source = SourceInfo(title=title or headline or name, publisher=publisher,
                             url=url, published=base.isoformat() if base else None,
-                            locator=Path(path).name, language=language_of(text))
+                            locator=name, language=language_of(text))
         out.append(Article(text=text, source=source, base=base))
     return out
 

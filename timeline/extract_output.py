@@ -3,6 +3,7 @@ that `timeline import` and `timeline review` read."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,18 +64,30 @@ def draft_event(c: Candidate) -> dict:
     return event
 
 
+# What YAML reads as a line break, or refuses anywhere in a stream (PyYAML's Reader), and
+# lone surrogates (a file name that is not UTF-8), which cannot be written
+_COMMENT_UNSAFE = re.compile(r"[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+                             r"|[\u2028\u2029]")
+
+
+def _comment(text: str) -> str:
+    """Text to write after a '#': each character that could end the comment or make the
+    draft unreadable is written as its Python escape (a newline as \\n)."""
+    return _COMMENT_UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 def draft_yaml(result: Result, name: str = "DRAFT.yaml") -> str:
-    files = "\n".join(f"#   {f}" for f in result.files) or "#   (no files)"
-    out = [DRAFT_HEADER.format(files=files, name=name), "events:\n"]
+    files = "\n".join(f"#   {_comment(f)}" for f in result.files) or "#   (no files)"
+    out = [DRAFT_HEADER.format(files=files, name=_comment(name)), "events:\n"]
     if not result.candidates:
         out[-1] = "events: []\n"
     for i, c in enumerate(result.candidates, 1):
         out.append(f"  # candidate {i}\n")
         out.append(f"  # confidence: {c.confidence}\n")
         if c.already:
-            out.append(f"  # already: {c.already}\n")
+            out.append(f"  # already: {_comment(c.already)}\n")
         for sentence in c.evidence:
-            out.append(f"  # evidence: {' '.join(sentence.split())}\n")
+            out.append(f"  # evidence: {_comment(' '.join(sentence.split()))}\n")
         body = yaml.safe_dump([draft_event(c)], allow_unicode=True, sort_keys=False,
                               default_flow_style=None, width=100)
         out.append("".join("  " + line if line.strip() else line

@@ -155,15 +155,24 @@ def icalendar(site: "Site", fragments=None) -> str | Joined:
 _ONE_DAY = timedelta(days=1)
 
 
+def _all_day_span(start: str, end: str) -> str:
+    """The line that ends an all-day event whose inclusive interval is start..end:
+    DTEND, the day after the last (exclusive), or DURATION in days when that day is past
+    9999-12-31, which an iCalendar DATE (four-digit year) cannot write."""
+    last = date.fromisoformat(end)
+    if last < date.max:
+        return f"DTEND;VALUE=DATE:{(last + _ONE_DAY).isoformat().replace('-', '')}"
+    return f"DURATION:P{(last - date.fromisoformat(start)).days + 1}D"
+
+
 def vevent(e: dict, r: Router, lang: str) -> str:
     d = e["date"]
     start = d["start"].replace("-", "")
-    end = (date.fromisoformat(d["end"]) + _ONE_DAY).strftime("%Y%m%d")
     url = r.absolute(r.url(event_rel(e["slug"]), lang))
     label = category_label(e["category"], lang)
     display = (d.get("display") or {}).get(lang) or d.get("edtf") or d["start"]
     lines = ["BEGIN:VEVENT", f"UID:{event_uuid(e['slug'])}", f"DTSTAMP:{start}T000000Z",
-             f"DTSTART;VALUE=DATE:{start}", f"DTEND;VALUE=DATE:{end}",
+             f"DTSTART;VALUE=DATE:{start}", _all_day_span(d["start"], d["end"]),
              f"SUMMARY:{ics_text(localized_title(e, lang)[0])}",
              f"DESCRIPTION:{ics_text(display + ' · ' + label)}", f"CATEGORIES:{ics_text(label)}"]
     if url.startswith(("http://", "https://")):

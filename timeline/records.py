@@ -143,8 +143,9 @@ def stored_date(text: str, base: str | None, start: str, end: str, precision: st
                       precision=precision, edtf=edtf)
 
 
-# the characters of EDTF level 0-2 dates and intervals (digits, X, ~ ? %, / and ..)
-_EDTF_CHARS = re.compile(r"[0-9X~?%/.\-]{4,64}")
+# what an EDTF string is made of (digits, letters such as X or Y, ~ ? %, + -, / and ..):
+# no spaces, line breaks, quotes or angle brackets
+_EDTF_CHARS = re.compile(r"[0-9A-Za-z~?%/.+\-]{4,64}")
 
 
 def period(text: str | None, start: str, end: str) -> Period:

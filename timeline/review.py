@@ -19,6 +19,7 @@ import yaml
 from timeline import db, records, store
 from timeline.errors import InputFormatError, TimelineError
 from timeline.importers import Batch, Where, event_from_dict
+from timeline.terminal import terminal_text
 from timeline.vocab import CATEGORIES
 
 _META_RE = re.compile(r"^\s*#\s*(confidence|already|evidence):\s?(.*)$")
@@ -108,16 +109,19 @@ def _show(item: Item, index: int, total: int) -> None:
         lines.append(f"  already:    {item.already} (the database seems to hold this event)")
     for s in item.evidence[:4]:
         lines.append(f"  « {s if len(s) <= 200 else s[:199] + '…'} »")
-    typer.echo("\n".join(lines))
+    typer.echo(terminal_text("\n".join(lines)))
 
 
 _CHOICES = {"a": "accept", "t": "title", "c": "category", "s": "skip", "q": "quit"}
 
 
 def _ask(prompt: str, default: str | None = None) -> str | None:
-    """typer.prompt, with end of input read as None (quit)."""
+    """typer.prompt, with end of input read as None (quit). The default (a title from
+    the draft) is shown as typer would, made safe for the terminal."""
+    if default is not None:
+        prompt = f"{prompt} [{terminal_text(str(default), one_line=True)}]"
     try:
-        return typer.prompt(prompt, default=default, show_default=default is not None)
+        return typer.prompt(prompt, default=default, show_default=False)
     except (EOFError, typer.Abort):
         return None
 
@@ -154,7 +158,7 @@ def walk(items: list[Item]) -> tuple[list[tuple[int, Item]], bool]:
                 try:
                     item.event["category"] = records.check_category(category)
                 except TimelineError as e:
-                    typer.echo(f"  {e}", err=True)
+                    typer.echo(terminal_text(f"  {e}"), err=True)
                     continue
             else:
                 typer.echo("  Please answer a, t, c, s or q.", err=True)
