@@ -18,6 +18,7 @@ import build_data  # noqa: E402
 from timeline.build import build_site  # noqa: E402
 from timeline.errors import BuildError  # noqa: E402
 from timeline.output import MANIFEST, spare_dir  # noqa: E402
+from timeline.sitecheck import check_site  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 BASE = "https://example.org/kling/"
@@ -330,6 +331,22 @@ def test_refuses_bad_targets(tmp_path: Path, monkeypatch) -> None:
         build_site(build_data.make_chronology(), tmp_path / "s", templates_dir=tmp_path / "nope")
     with pytest.raises(BuildError):
         build_site(build_data.make_chronology(), tmp_path / "s", langs=("fr",))
+
+
+@pytest.mark.parametrize("base_url", ["example.org/kling/", "ftp://example.org/", "https:///kling/",
+                                      "//example.org/kling/", "/kling/?v=1", "/kling/#top"])
+def test_refuses_a_base_url_that_is_neither_a_path_nor_a_web_url(tmp_path: Path, base_url) -> None:
+    with pytest.raises(BuildError, match="base URL"):
+        build_site(build_data.make_chronology(), tmp_path / "s", base_url=base_url)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_base_url_with_a_space_is_percent_encoded(tmp_path: Path) -> None:
+    site = tmp_path / "s"
+    build_site(build_data.make_chronology(), site, base_url="https://example.org/my kling/")
+    home = (site / "index.html").read_text("utf-8")
+    assert 'href="/my%20kling/feed.xml"' in home and "my kling" not in home
+    assert check_site(site, "https://example.org/my kling/") == []
 
 
 def test_hostile_slugs_stay_inside(tmp_path: Path) -> None:

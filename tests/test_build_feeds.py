@@ -7,7 +7,7 @@ import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -105,6 +105,18 @@ def test_sitemap_urls_all_exist(site: Path) -> None:
     assert (site / "robots.txt").read_text() == f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
 
 
+def test_every_page_but_404_names_its_canonical_url(site: Path) -> None:
+    """404.html is served at whatever address was not found: it claims none as its own."""
+    for page in site.rglob("*.html"):
+        canonical = re.findall(r'<link rel="canonical" href="([^"]+)">', page.read_text("utf-8"))
+        assert canonical == ([] if page.name == "404.html" else [BASE + _url_of(page, site)]), page
+
+
+def _url_of(page: Path, root: Path) -> str:
+    rel = page.relative_to(root).as_posix()
+    return quote(rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+
+
 def test_sitemap_index_past_the_limit(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(build_mod, "SITEMAP_LIMIT", 10)
     out = tmp_path / "site"
@@ -130,10 +142,30 @@ def test_events_json_is_the_export(site: Path) -> None:
     assert json.loads((site / "events.json").read_text("utf-8")) == json.loads(export.dumps_json(chrono))
 
 
+@pytest.mark.parametrize("slug, extent, bounds", [
+    ("kling-launch", "2024-06-06", ["2024-06-06", "2024-06-06"]),        # day
+    ("kling-q2-revenue", "2025", ["2025-04", "2025-06"]),                # quarter
+    ("kling-2-5-turbo", "2025-09", ["2025-09", "2025-09"]),              # late September
+    ("kling-september", "2025-09", ["2025-09", "2025-09"]),              # month
+])
+def test_machine_readable_dates_claim_no_more_precision_than_known(site: Path, slug, extent, bounds) -> None:
+    """<time datetime> holds the whole interval at the precision it is known (a quarter is
+    a year to HTML, which cannot write a quarter), and JSON-LD's startDate and endDate
+    are the interval's ends at their precision: never a day that was not said."""
+    page = (site / f"events/{slug}/index.html").read_text("utf-8")
+    assert re.search(r'<p class="meta"><time datetime="([^"]+)"', page).group(1) == extent
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert [data["startDate"], data["endDate"]] == bounds
+    year = (site / f"years/{bounds[0][:4]}/index.html").read_text("utf-8")
+    card = year.split(f'href="/kling/events/{slug}/"')[0].rsplit("<article", 1)[1]
+    assert f'<time datetime="{extent}">' in card
+
+
 def test_event_page_has_schema_org_event(site: Path) -> None:
     page = (site / "events/kling-2-5-turbo/index.html").read_text("utf-8")
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
-    assert data["@type"] == "Event" and data["startDate"] == "2025-09-21" and data["endDate"] == "2025-09-30"
+    # "late September 2025": its days are a convention, so the data says the month
+    assert data["@type"] == "Event" and data["startDate"] == "2025-09" and data["endDate"] == "2025-09"
     assert data["url"] == BASE + "events/kling-2-5-turbo/"
     assert [s["name"] for s in data["subjectOf"]] == ["可灵2.5 Turbo", "Kuaishou Q2 2025 results"]
     # every source numbered with publisher and date; tags; previous and next

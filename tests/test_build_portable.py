@@ -147,6 +147,12 @@ def test_pages_stay_small_at_scale(tmp_path: Path) -> None:
     home = (site / "index.html").read_text()
     assert home.count('<article class="event') <= 50
     assert (site / "years/2020/page/10/index.html").exists()
+    # each page of a listing says which page it is, in its title and its heading
+    tenth = (site / "years/2020/page/10/index.html").read_text()
+    pages = len(list((site / "years/2020/page").iterdir())) + 1
+    assert f"<title>2020 · page 10 of {pages} · " in tenth
+    assert f'<span class="page-of">page 10 of {pages}</span></h1>' in tenth
+    assert '<a href="/years/2020/" aria-current="page">2020</a>' in tenth
     page = re.search(r'href="/years/2020/page/(\d+)/#m-2020-12"', home).group(1)
     assert 'id="m-2020-12"' in (site / f"years/2020/page/{page}/index.html").read_text()
     assert check_site(site, "/") == []

@@ -561,3 +561,18 @@ def test_find_dates_offsets_slice_the_text(text, base):
     for s, e, got in find_dates(text, base):
         assert text[s:e] == got.text and s >= last_end and s < e
         last_end = e
+
+
+@pytest.mark.parametrize("start, end, precision, bounds, extent", [
+    ("2025-04-15", "2025-04-15", "day", ("2025-04-15", "2025-04-15"), "2025-04-15"),
+    ("2025-04-15", "2025-04-17", "days", ("2025-04-15", "2025-04-17"), "2025-04"),
+    ("2025-09-21", "2025-09-30", "month-part", ("2025-09", "2025-09"), "2025-09"),
+    ("2025-07-01", "2025-09-30", "quarter", ("2025-07", "2025-09"), "2025"),
+    ("2025-01-01", "2025-04-30", "year-part", ("2025", "2025"), "2025"),
+    ("2024-11-01", "2025-02-28", "months", ("2024-11", "2025-02"), None),
+    ("2019-03-01", "2021-05-31", "range", ("2019-03-01", "2021-05-31"), None),
+])
+def test_iso_bounds_and_extent_say_no_more_than_is_known(start, end, precision, bounds, extent):
+    from timeline.dates import iso_bounds, iso_extent
+    assert iso_bounds(start, end, precision) == bounds
+    assert iso_extent(start, end, precision) == extent

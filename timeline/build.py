@@ -40,11 +40,12 @@ from markupsafe import Markup
 import timeline
 from timeline import charts, feeds, fragments, markup, output, search, templating
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
+from timeline.dates import iso_bounds, iso_extent
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
-                                 category_rel, compact_json, event_rel, is_plain_segment, lang_of,
-                                 localized, localized_title, make_env, month_label, segment,
-                                 tag_kind_label, template_files)
+                                 category_rel, check_base_url, compact_json, event_rel,
+                                 is_plain_segment, lang_of, localized, localized_title, make_env,
+                                 month_label, segment, tag_kind_label, template_files)
 from timeline.vocab import CATEGORIES, TAG_KINDS
 
 PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
@@ -52,7 +53,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the "-2" of a clash
-FORMAT = b"timeline-site-7"  # bump when the page keys' meaning changes
+FORMAT = b"timeline-site-8"  # bump when the page keys' meaning changes
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -271,6 +272,7 @@ class Site:
             "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
             "summary": self._summary(body), "body_md": body, "date": date_display(d, lang),
             "start": d["start"], "end": d["end"], "precision": d.get("precision"),
+            "datetime": iso_extent(d["start"], d["end"], d.get("precision")),
             "category": e["category"], "category_label": self._category(e["category"], lang)[0],
             "category_url": self._category(e["category"], lang)[1],
             "tags": [self._tag(t["kind"], t["name"], lang) for t in e["tags"]],
@@ -563,7 +565,7 @@ class Site:
         if count <= 1:
             return None
         r = self.router
-        return NS(page=page, count=count,
+        return NS(page=page, count=count, label=UI[lang]["page_of"].format(page=page, count=count),
                   prev=r.url(rel, lang, page - 1) if page > 1 else None,
                   next=r.url(rel, lang, page + 1) if page < count else None,
                   pages=[NS(n=n, url=r.url(rel, lang, n)) for n in range(1, count + 1)])
@@ -614,7 +616,7 @@ class Site:
     def render_home(self, lang: str, shown: tuple[int, ...]) -> str:
         n = len(self.events)
         return self._page("index.html", self._ctx(
-            lang, "", complete=len(shown) == n, total=n, years=self._years(lang),
+            lang, "", complete=len(shown) == n, total=n, years=self._years(lang), year=None,
             groups=self._groups(list(shown), lang), filters=self._filters(lang)))
 
     def render_listing(self, lang: str, what: str, which, page: int) -> str:
@@ -635,6 +637,7 @@ class Site:
                         groups=self._groups(chunks[page - 1], lang),
                         pager=self._pager(rel, lang, page, len(chunks)),
                         years=self._years(lang) if what == "year" else [],
+                        year=which if what == "year" else None,
                         complete=len(chunks) == 1,
                         filters=self._filters(lang, which) if what == "year" else None)
         return self._page({"year": "year.html", "category": "category.html", "tag": "tag.html"}[what], ctx)
@@ -646,8 +649,9 @@ class Site:
         prev = self.link(i - 1, lang) if i > 0 else None
         nxt = self.link(i + 1, lang) if i + 1 < n else None
         url = self.router.absolute(v["url"])
+        first, last = iso_bounds(v["start"], v["end"], v["precision"])
         jsonld = {"@context": "https://schema.org", "@type": "Event", "name": v["title"],
-                  "startDate": v["start"], "endDate": v["end"], "description": v["summary"],
+                  "startDate": first, "endDate": last, "description": v["summary"],
                   "url": url, "inLanguage": v["text_lang"],
                   "keywords": [t["name"] for t in e["tags"]],
                   "subjectOf": [{"@type": "CreativeWork", "name": s["title"],
@@ -706,7 +710,8 @@ class Site:
             rows = []
             for row in charts.table_rows(sd, lang):
                 ev = self.slug_index.get(row["event"]) if row["event"] else None
-                rows.append(NS(row, source=self._source_cell(row["source"], lang),
+                rows.append(NS(row, datetime=iso_extent(row["start"], row["end"], "range"),
+                               source=self._source_cell(row["source"], lang),
                                event=self.link(ev, lang) if ev is not None else None,
                                note_lang=lang_of(row["note"], lang)))
             items.append(NS(id=sd.anchor, title=sd.title[lang], description=sd.description,
@@ -780,6 +785,7 @@ class Site:
     def render_notfound(self) -> str:
         lang = self.langs[0]
         ctx = self._ctx(lang, "404.html")
+        ctx["canonical"] = None  # served at whatever address was not found
         ctx["others"] = [NS(o.__dict__, url=self.router.url("", o.lang),
                             absolute=self.router.absolute(self.router.url("", o.lang)))
                          for o in ctx["others"]]
@@ -906,6 +912,9 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
     for lang in langs:
         if lang not in LANGS:
             raise BuildError(f"unknown language {lang!r}; choose from {', '.join(LANGS)}")
+    problem = check_base_url(base_url)
+    if problem:
+        raise BuildError(problem)
     options = options or SiteOptions()
     env = make_env(Path(templates_dir) if templates_dir else None)
     static = _static_files(templates_dir)

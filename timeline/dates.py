@@ -45,7 +45,7 @@ from timeline.dates_zh import normalise
 from timeline.errors import DateParseError
 
 __all__ = ["BOUNDARIES", "HOLIDAYS", "PRECISIONS", "RELATIVE_SPANS", "FuzzyDate",
-           "describe", "find_dates", "normalise", "parse_date", "to_edtf"]
+           "describe", "find_dates", "iso_bounds", "iso_extent", "normalise", "parse_date", "to_edtf"]
 
 PRECISIONS = ("day", "days", "month-part", "month", "months", "quarter", "half",
               "year-part", "year", "range")
@@ -304,6 +304,30 @@ def to_edtf(start: date, end: date, precision: str, approximate: bool = False) -
     else:
         a, b = start.isoformat(), end.isoformat()
     return f"{a}{mark}/{b}{mark}"
+
+
+# How finely the ends of an interval are known, by precision: a month-part's or a
+# year-part's ends are a convention (late September: from the 21st), not what was said
+_KNOWN_TO = {"day": 10, "days": 10, "range": 10, "month-part": 7, "month": 7, "months": 7,
+             "quarter": 7, "half": 7, "year-part": 4, "year": 4}
+
+
+def iso_bounds(start: str, end: str, precision: str) -> tuple[str, str]:
+    """The interval's first and last day as ISO 8601 at the precision they are known:
+    "2025-04-15", "2025-09", "2025". For schema.org's startDate and endDate."""
+    n = _KNOWN_TO.get(precision, 10)
+    return start[:n], end[:n]
+
+
+def iso_extent(start: str, end: str, precision: str) -> str | None:
+    """One ISO 8601 day, month or year that holds the whole interval and claims no more
+    than is known: HTML's <time datetime>. None for an interval across years (HTML
+    has no way to write it)."""
+    first, last = iso_bounds(start, end, precision)
+    for n in (10, 7, 4):
+        if first[:n] == last[:n]:
+            return first[:n]
+    return None
 
 
 def describe(start: date, end: date, precision: str, lang: str = "en",

@@ -25,7 +25,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
+
+from timeline.templating import PATH_SAFE
 
 __all__ = ["check_site"]
 
@@ -124,7 +126,8 @@ class _Base:
             path = "/" + path
         if not path.endswith("/"):
             path += "/"
-        return cls(parts.scheme.lower(), parts.netloc.lower(), path)
+        # links say the path percent-encoded, as the build's Router writes it
+        return cls(parts.scheme.lower(), parts.netloc.lower(), quote(path, safe=PATH_SAFE))
 
 
 class _Checker:

@@ -77,12 +77,14 @@ UI: dict[str, dict[str, str]] = {
         "filter_status": "{shown} of {total} events", "filter_none": "No events match these filters.",
         "filter_loading": "Loading\u2026", "filter_error": "The search index could not be loaded.",
         "show_more": "Show more", "year": "Year", "on_this_page": "On this page",
-        "values_in": "in", "event_link": "Event",
+        "values_in": "in", "event_link": "Event", "page_of": "page {page} of {count}",
+        "sources_page": "Sources page",
     },
     "zh": {
         "site_title": "大事记", "skip": "跳到正文", "chronology": "大事记", "years": "年份",
         "categories": "类别", "tags": "标签", "sources": "来源", "about": "关于",
-        "previous": "上一条", "next": "下一条", "page": "第几页", "cited_by": "引用该来源的事件",
+        "previous": "上一条", "next": "下一条", "page": "第几页", "page_of": "第{page}页，共{count}页",
+        "sources_page": "来源页", "cited_by": "引用该来源的事件",
         "published": "发布于", "tagged": "标签", "feed": "Atom 订阅", "json_feed": "JSON Feed",
         "calendar": "日历（iCalendar）", "data": "全部数据（JSON）", "events": "条事件",
         "event": "条事件", "latest": "最新事件", "all_years": "全部年份", "not_found": "页面不存在",
@@ -230,6 +232,25 @@ class Route:
     path: str   # where the file goes, relative to the output folder
 
 
+# what may stay as it is in a URL path (RFC 3986 pchar, "/" and an escape's "%")
+PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def check_base_url(base_url: str) -> str | None:
+    """What is wrong with a base URL, or None: it must be a path ("/", "/kling/") or an
+    http(s) URL with a host ("https://example.org/kling/"), without query or fragment."""
+    parts = urlsplit(base_url or "/")
+    example = "a path such as /kling/ or a URL such as https://example.org/kling/"
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return f"base URL {base_url!r} must be {example}"
+    elif not base_url.startswith("/"):
+        return f"base URL {base_url!r} is not {example} (a path starts with /, a URL with https://)"
+    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+        return f"base URL {base_url!r} may not have a query or fragment"
+    return None
+
+
 class Router:
     """URLs and output paths, from one place. `base_url` may be "/" or "https://host/sub/"."""
 
@@ -239,7 +260,7 @@ class Router:
         parts = urlsplit(base_url or "/")
         path = parts.path or "/"
         path = ("/" + path.lstrip("/")).rstrip("/") + "/"
-        self.base_path = path
+        self.base_path = quote(path, safe=PATH_SAFE)  # "/my kling/" → "/my%20kling/"
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
     def route(self, rel: str, lang: str = "en", page: int = 1) -> Route:
