@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -339,6 +340,29 @@ def test_refuses_a_base_url_that_is_neither_a_path_nor_a_web_url(tmp_path: Path,
     with pytest.raises(BuildError, match="base URL"):
         build_site(build_data.make_chronology(), tmp_path / "s", base_url=base_url)
     assert not (tmp_path / "s").exists()
+
+
+def test_tag_urls_stay_when_tags_sharing_their_slug_come_and_go(tmp_path: Path) -> None:
+    """"ab", "a/b" and "A.B" all slugify to ab: the name the slug spells keeps it, the others
+    take a hash of their own name, so no tag's page moves when another tag appears."""
+    def tag_dirs(names: list[str]) -> dict[str, str]:
+        events = build_data.make_chronology().events
+        for e, name in zip(events, names):
+            e["tags"] = [{"kind": "topic", "name": name}]
+        site = tmp_path / "-".join(str(len(n)) for n in names)
+        build_site(build_data.make_chronology(events=events), site, langs=("en",))
+        found = {}
+        for page in (site / "tags/topic").glob("*/index.html"):
+            name = re.search(r"<h1><span[^>]*>([^<]+)</span>", page.read_text("utf-8")).group(1)
+            found[name] = page.parent.name
+        return found
+
+    alone = tag_dirs(["a/b"])
+    assert alone == {"a/b": "ab"}
+    two = tag_dirs(["a/b", "ab"])
+    assert two["ab"] == "ab" and two["a/b"].startswith("ab-")
+    three = tag_dirs(["A.B", "a/b", "ab"])
+    assert three["ab"] == "ab" and three["a/b"] == two["a/b"] and len(set(three.values())) == 3
 
 
 def test_a_base_url_with_a_space_is_percent_encoded(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ import gc
 import hashlib
 import marshal
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,11 @@ def tag_segment(name: str) -> str:
     return f"{head}-{digest}"
 
 
+def _spells(name: str, slug: str) -> bool:
+    """The tag name is its slug but for case and spacing ("Zhang Di" for zhang-di)."""
+    return "-".join(unicodedata.normalize("NFKC", name).lower().split()) == slug
+
+
 def _chunks(seq: list, size: int) -> list[list]:
     return [seq[i:i + size] for i in range(0, len(seq), size)] or [[]]
 
@@ -150,17 +156,23 @@ class Site:
         self.slug_index = {e["slug"]: i for i, e in enumerate(events)}
         if len(self.slug_index) != len(events):
             raise BuildError("two events have the same slug; run `timeline check`")
-        # tag slugs, unique per kind (sorted, so collisions resolve the same way every time)
-        tagset = sorted({(t["kind"], t["name"]) for e in events for t in e["tags"]})
+        # tag slugs, unique per kind. Names that share a slug ("ab", "a/b", "AB") keep their
+        # URLs whatever other tags come and go: the one the slug spells keeps it, the others
+        # add a hash of their own name (not a count, which would depend on the others)
+        sharing: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for kind, name in sorted({(t["kind"], t["name"]) for e in events for t in e["tags"]}):
+            sharing[(kind, tag_segment(name))].append(name)
         self.tag_slug: dict[tuple[str, str], str] = {}
         used: set[tuple[str, str]] = set()
-        for kind, name in tagset:
-            base = tag_segment(name)
-            slug, n = base, 2
-            while (kind, slug) in used:
-                slug, n = f"{base}-{n}", n + 1
-            used.add((kind, slug))
-            self.tag_slug[(kind, name)] = slug
+        for (kind, base), names in sharing.items():
+            owner = names[0] if len(names) == 1 else next((n for n in names if _spells(n, base)), None)
+            for name in names:
+                slug = base if name == owner else \
+                    f"{base}-{hashlib.blake2b(name.encode(), digest_size=3).hexdigest()}"
+                while (kind, slug) in used:  # a hash that happens to spell another tag's slug
+                    slug += "-"
+                used.add((kind, slug))
+                self.tag_slug[(kind, name)] = slug
         # sources: match event citations by (title, publisher, url)
         self.sources = self.chrono.sources
         self.source_by_key = {s["key"]: s for s in self.sources}
