@@ -1,25 +1,38 @@
-"""search.normalise and search.event_text give what the first, simpler versions gave."""
+"""search.normalise and search.event_text give what the first, simpler versions gave;
+app.js normalises a query as search.normalise does, traditional Chinese folded to
+simplified with the table the manifest carries."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import re
+import shutil
+import subprocess
 import unicodedata
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from timeline import search
+from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
+
+REPO = Path(__file__).resolve().parents[1]
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"[^\W_]+(?:[.'’%+\-][^\W_]+)*")
+_FOLD = str.maketrans(TRADITIONAL, SIMPLIFIED)
 
 
 def _normalise_reference(text: str) -> list[str]:
     if not text:
         return []
     text = _URL.sub(" ", _TAG.sub(" ", _LINK.sub(r" \1 ", text)))
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold().translate(_FOLD))
 
 
 def _event_text_reference(ev: dict) -> str:
@@ -39,7 +52,10 @@ PIECES = ["a", "A", "Kling", "2.0", "q3-2025", "it's", "’", "%", "+", "-", "_"
           "可灵", "快手", "\u0301", "\u0308", "\u0345", "\u1100", "\u1161", "\u11a8", "가", "ｶ", "ﾞ", "か",
           "\u3099", "ﬁ", "ß", "Σ", "ς", "İ", "ǅ", "\u00a8", "\u00b4", "\u00a0", "\u3000", "①", "x²", "１",
           "ａ", "\u212a", "[l](/u)", "[", "](", ")", "![i](/p)", "<b>", "<", ">", "https://x.y/z", "http://",
-          "*", "**"]
+          "*", "**",
+          # traditional (BMP and astral: 𠁞 → 𠀾), an astral character between two of the
+          # table's that is not in it, one NFKC turns into a traditional one (豈 U+F900)
+          "可靈", "發佈", "視頻", "𠁞", "\U0002005f", "\uf900", "㒓"]
 text = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
 translation = st.fixed_dictionaries({"title": st.one_of(st.none(), text), "body": text})
 translations = st.dictionaries(st.sampled_from(["en", "zh"]), translation, max_size=2)
@@ -67,3 +83,88 @@ def test_event_text_example() -> None:
           "translations": {"zh": {"title": "可灵2.0发布", "body": "快手发布了可灵。"}},
           "tags": [{"kind": "product", "name": "Kling"}]}
     assert search.event_text(ev) == "kling 2.0 released see the model now 可灵2.0发布 快手发布了可灵"
+
+
+# ---------------------------------------------------------------- traditional → simplified
+
+def test_traditional_chinese_is_folded_to_simplified() -> None:
+    assert search.normalise("可靈 發佈了視頻") == ["可灵", "发布了视频"]
+    ev = {"title": "可靈發佈", "body": "可灵", "tags": [{"name": "視頻"}]}
+    assert search.event_text(ev) == "可灵发布 可灵 视频"
+
+
+def test_fold_table() -> None:
+    assert len(TRADITIONAL) == len(SIMPLIFIED) == len(set(TRADITIONAL)) > 4000
+    assert all(t != s for t, s in zip(TRADITIONAL, SIMPLIFIED))
+    # folding twice gives what folding once gives: a query typed in the folded form matches
+    assert search.fold(SIMPLIFIED) == SIMPLIFIED
+    assert search.fold(TRADITIONAL) == SIMPLIFIED
+    assert search.fold("薴苧苎") == "苎苎苎"  # OpenCC's one chain, followed to its end
+
+
+def test_manifest_carries_the_fold_table() -> None:
+    m = json.loads(search.manifest(events_url="/e/", chunk_urls=[], chunk_years=[], chunk_counts=[],
+                                   categories=[], tags=[], years=[], total=0))
+    assert m["fold"] == [TRADITIONAL, SIMPLIFIED]
+
+
+def _make_zh_fold():
+    spec = importlib.util.spec_from_file_location("make_zh_fold", REPO / "scripts" / "make-zh-fold.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_zh_fold_keeps_single_characters_that_change() -> None:
+    make = _make_zh_fold()
+    text = "靈\t灵\n乾\t乾 干\n著\t著 着\n於\t于 於\n薴\t苧\n苧\t苎\n\n"
+    assert make.read_pairs(text) == {"靈": "灵", "於": "于", "苧": "苎", "薴": "苎"}
+    # a multi-character source or first candidate is not one to one
+    assert make.read_pairs("乾隆\t乾隆\n餘\t余 馀\n㐹\t𠃵 㑶\n") == {"餘": "余", "㐹": "𠃵"}
+    module = make.module({"靈": "灵", "𠁞": "𠀾"}, "x.whl")
+    namespace: dict = {}
+    exec(module, namespace)
+    assert (namespace["TRADITIONAL"], namespace["SIMPLIFIED"]) == ("靈𠁞", "灵𠀾")
+    assert "OpenCC" in module and "Apache License 2.0" in module and "TSCharacters.txt" in module
+
+
+# Strings whose words search.normalise and app.js must give alike. Not here, as they
+# differ already: what Python's casefold and JavaScript's toLowerCase lower differently
+# (ß, final sigma); a combining mark left after NFKC (Python's \w has no marks, app.js's
+# WORD has); Markdown, which only the index text is cleaned of.
+AGREE = ["可靈", "發佈", "視頻", "可靈 發佈了新的視頻", "可灵", "Kling 可靈 2.0 發佈, it's q3-2025!",
+         "KLING 2.0 released: the model’s 4K video", "ＫＬＩＮＧ　２．０ ①", "École naïve",
+         "\uf900 豈", "𠁞 㒓", "\U0002005f", "薴", "", "   ", "開放中文轉換"]
+
+
+def _app_js_normalise(strings: list[str]) -> list[list[str]]:
+    """app.js's own WORD, foldTable and normalise, cut out of the file and run by Node
+    with the manifest's fold table."""
+    node = shutil.which("node")
+    if not node:
+        if os.environ.get("CI"):
+            pytest.fail("node is not installed (CI is set: apt-get install nodejs)")
+        pytest.skip("node is not installed")
+    app = (REPO / "templates" / "static" / "app.js").read_text(encoding="utf-8")
+    pieces = [re.search(r"^  var WORD = .*;$", app, re.M)]
+    pieces += [re.search(rf"^  function {name}\(.*?^  \}}$", app, re.M | re.S) for name in ("foldTable", "normalise")]
+    assert all(pieces), "app.js no longer has WORD, foldTable and normalise"
+    manifest = json.loads(search.manifest(events_url="/e/", chunk_urls=[], chunk_years=[], chunk_counts=[],
+                                          categories=[], tags=[], years=[], total=0))
+    script = "\n".join(p.group() for p in pieces) + """
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const simplified = foldTable(input.manifest.fold);
+process.stdout.write(JSON.stringify(input.strings.map(normalise)));
+"""
+    done = subprocess.run([node, "-e", script], input=json.dumps({"manifest": manifest, "strings": strings}),
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_app_js_normalises_as_python() -> None:
+    got = dict(zip(AGREE, _app_js_normalise(AGREE)))
+    assert got == {text: search.normalise(text) for text in AGREE}
+    assert got["可靈 發佈了新的視頻"] == ["可灵", "发布了新的视频"]
+    assert got["KLING 2.0 released: the model’s 4K video"] == ["kling", "2.0", "released", "the",
+                                                                "model’s", "4k", "video"]

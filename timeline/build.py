@@ -453,7 +453,7 @@ class Site:
                               "about", (lang,)))
             pages.append(Page(r.route("charts/", lang).path, _digest(fp, L, b"charts", self.obs_key),
                               "charts", (lang,)))
-            pages.append(Page(f"search/{lang}.json", _digest(fp, L, b"smeta", facets, overview),
+            pages.append(Page(f"search/{lang}.json", _digest(fp, L, b"smeta", search.FORMAT, facets, overview),
                               "search_meta", (lang,)))
             for k, chunk in enumerate(self.search_chunks):
                 pages.append(Page(f"search/{lang}-{k}.json",
@@ -466,7 +466,8 @@ class Site:
             pages.append(Page(r.route("feed.json", lang).path, _digest(fp, L, b"jsonfeed", *lkeys),
                               "jsonfeed", (lang, tuple(latest))))
         for k, chunk in enumerate(self.search_chunks):
-            pages.append(Page(f"search/text-{k}.json", _digest(fp, b"stext", *[self.ekeys[i] for i in chunk]),
+            pages.append(Page(f"search/text-{k}.json",
+                              _digest(fp, b"stext", search.FORMAT, *[self.ekeys[i] for i in chunk]),
                               "search_text", (k,)))
         everything = _digest(*self.ekeys)
         pages.append(Page("calendar.ics", _digest(fp, b"ics", everything), "ics"))
@@ -754,10 +755,12 @@ class Site:
         for i in self.search_chunks[k]:
             e = self.events[i]
             title, text_lang = localized_title(e, lang)
+            d = e["date"]
             records.append([segment_url(e["slug"]), title,
                             text_lang if text_lang.split("-")[0] != lang else "",
-                            date_display(e["date"], lang), e["date"]["start"], cat_index[e["category"]],
-                            [tag_index[(t["kind"], t["name"])] for t in e["tags"]]])
+                            date_display(d, lang), d["start"], cat_index[e["category"]],
+                            [tag_index[(t["kind"], t["name"])] for t in e["tags"]],
+                            iso_extent(d["start"], d["end"], d.get("precision")) or ""])
         return search.docs_chunk(records)
 
     def render_search_text(self, k: int) -> str:

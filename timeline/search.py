@@ -3,39 +3,57 @@
 Files (all JSON, under search/ at the site's root):
 
 - `search/<lang>.json`, the manifest, small at any size: the URL prefix of event pages,
-  the categories, tags and years (for the filter menus and for decoding the chunks), and
-  the list of chunks with the years each covers.
+  the categories, tags and years (for the filter menus and for decoding the chunks), the
+  list of chunks with the years each covers, and the table folding traditional Chinese
+  to simplified (`fold`: the two strings of timeline/zh_fold.py).
 - `search/<lang>-<k>.json`: what a result shows in that language, for CHUNK events in
   chronological order: `[path segment, title, lang of the title or "", date display,
-  start, category index, [tag indices]]`.
+  start, category index, [tag indices], the <time datetime> value or ""]`.
 - `search/text-<k>.json`: the same events' searchable text, shared by the languages
   (a reader of the English site searching 可灵 finds the event by its Chinese text):
   every title and body (original and translations) and tag names, NFKC-normalised, case
-  folded, Markdown removed, cut into words, each distinct word once, space-separated.
+  folded, traditional Chinese characters folded to simplified ones (one to one, the table
+  of timeline/zh_fold.py), Markdown removed, cut into words, each distinct word once,
+  space-separated.
 
-A query is cut into words the same way (app.js mirrors `normalise`) and an event matches
+A query is cut into words the same way (app.js mirrors `normalise`, with the folding
+table the manifest carries, so 可靈 finds what 可灵 finds) and an event matches
 when every query word is a substring of its text. CJK runs stay whole words, so any
 substring of Chinese text matches; Latin matching is case-insensitive and also finds
 word prefixes and infixes. The browser fetches the manifest and then only the chunks it
 needs (a year filter needs only that year's chunks; text only once there is a query), on
 the reader's first action. At 10,000 synthetic events (bench/build.py) the manifest is
-16 KB, a chunk of 500 results 60 KB (17 KB gzipped) and of text 250 KB (80 KB gzipped).
+42 KB (21 KB gzipped; the folding table is 26 KB of it, 19 KB gzipped), a chunk of 500
+results 60 KB (17 KB gzipped) and of text 250 KB (80 KB gzipped).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
 from timeline.templating import compact_json
+from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 
 CHUNK = 500
+# What the index text and the manifest mean, for the keys build.py gives the search pages:
+# bump the name when the normalisation changes; a new table changes the digest.
+FORMAT = b"search-2:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
 _TAG = re.compile(r"<[^>]*>")
 # A word: letters, digits, marks, joined by . ' ’ % + - between them (so "2.0", "q3-2025").
 _WORD = re.compile(r"[^\W_]+(?:[.'’%+\-][^\W_]+)*")
+_SIMPLIFIED = dict(zip(TRADITIONAL, SIMPLIFIED))
+# re's character sets test a BMP character at once but compare an astral one with each
+# astral character listed (a hundred times slower here): the astral traditional
+# characters are given as the one range that holds them, with some characters the table
+# lacks.
+_ASTRAL = [c for c in TRADITIONAL if c > "\uffff"]
+_TRADITIONAL = re.compile("[" + "".join(c for c in TRADITIONAL if c <= "\uffff")
+                          + min(_ASTRAL) + "-" + max(_ASTRAL) + "]")
 
 
 def _clean(text: str) -> str:
@@ -52,11 +70,24 @@ def _clean(text: str) -> str:
     return text
 
 
+def _simplified(match: re.Match) -> str:
+    c = match.group()
+    return _SIMPLIFIED.get(c, c)
+
+
+def fold(text: str) -> str:
+    """Text with traditional Chinese characters replaced by their simplified forms."""
+    # one call per traditional character: str.translate would cost 80 to 150 ns for every
+    # character of a text that holds one
+    return _TRADITIONAL.sub(_simplified, text)
+
+
 def normalise(text: str) -> list[str]:
-    """The words of a text for matching, in order (NFKC, case folded, Markdown dropped)."""
+    """The words of a text for matching, in order (NFKC, case folded, traditional Chinese
+    folded to simplified, Markdown dropped)."""
     if not text:
         return []
-    return _WORD.findall(unicodedata.normalize("NFKC", _clean(text)).casefold())
+    return _WORD.findall(fold(unicodedata.normalize("NFKC", _clean(text)).casefold()))
 
 
 def event_text(ev: dict) -> str:
@@ -68,7 +99,7 @@ def event_text(ev: dict) -> str:
     # normalise() of each part, with one case folding and one word search for all of them:
     # neither looks across the space put between the parts, which no word holds.
     text = " ".join(unicodedata.normalize("NFKC", _clean(p)) for p in parts if p)
-    return " ".join(dict.fromkeys(_WORD.findall(text.casefold())))
+    return " ".join(dict.fromkeys(_WORD.findall(fold(text.casefold()))))
 
 
 def chunks(n: int, size: int = CHUNK) -> list[range]:
@@ -83,7 +114,9 @@ def manifest(*, events_url: str, chunk_urls: list[tuple[str, str]], chunk_years:
         "v": 1, "total": total, "events": events_url,
         "chunks": [{"docs": d, "text": t, "n": n, "y0": y0, "y1": y1}
                    for (d, t), (y0, y1), n in zip(chunk_urls, chunk_years, chunk_counts)],
-        "cats": [list(c) for c in categories], "tags": [list(t) for t in tags], "years": years})
+        "cats": [list(c) for c in categories], "tags": [list(t) for t in tags], "years": years,
+        # app.js folds a query with the same table the text chunks were folded with
+        "fold": [TRADITIONAL, SIMPLIFIED]})
 
 
 def docs_chunk(records: list[list]) -> str:

@@ -100,6 +100,29 @@ def test_chinese_search_finds_its_event(page, server, chinese_term, prefix):
     assert visible_events(page) == {seg(slug)}
 
 
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_traditional_search_finds_what_simplified_finds(page, server, events, prefix):
+    want = {seg(e["slug"]) for e in events if "可灵" in search.event_text(e)}
+    assert want and len(want) < len(events)
+    found = {}
+    for term in ["可灵", "可靈"]:
+        page.goto(server + prefix + "?q=" + quote(term))
+        wait_status(page)
+        found[term] = visible_events(page)
+    assert found["可靈"] == found["可灵"] == want
+    # typed as a reader types it, a mixed query (the input handler renders before it returns)
+    page.fill("#f-q", "")
+    page.click("#f-q")
+    page.keyboard.type("可靈 發佈", delay=30)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === '可靈 發佈'"
+                           " && document.getElementById('filters').getAttribute('aria-busy') === 'false'",
+                           timeout=EXPECT_TIMEOUT)
+    texts = {seg(e["slug"]): search.event_text(e) for e in events}
+    both = {s for s, t in texts.items() if "可灵" in t and "发布" in t}
+    assert both
+    assert visible_events(page) == both
+
+
 def test_english_search_is_case_insensitive_and_covers_bodies(page, server, events):
     # a word that is in some bodies but in no title
     bodies = [e for e in events if "revenue" in (e.get("body") or "").lower()]
@@ -156,6 +179,13 @@ def test_results_for_another_year_on_a_year_page(page, server, events):
     wait_status(page)
     assert visible_events(page) == {seg(e["slug"]) for e in events if e["date"]["start"].startswith(years[-1])}
     assert f"year={years[-1]}" in page.url
+    # a result's date is machine-readable at the precision known, as on the cards
+    from timeline.dates import iso_extent
+    shown = dict(page.eval_on_selector_all("#results article", """els => els.map(a => [
+        a.querySelector('h3 a').getAttribute('href').split('/').slice(-2)[0],
+        (a.querySelector('time') || {getAttribute: () => null}).getAttribute('datetime')])"""))
+    assert shown == {seg(e["slug"]): iso_extent(e["date"]["start"], e["date"]["end"], e["date"]["precision"])
+                     for e in events if e["date"]["start"].startswith(years[-1])}
     page.go_back()
     page.wait_for_function("() => document.getElementById('results').hidden")
     assert visible_events(page) == {seg(e["slug"]) for e in events if e["date"]["start"].startswith(years[0])}

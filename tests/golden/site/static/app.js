@@ -36,9 +36,26 @@
   var meta = null, metaPromise = null;
   var docs = [], texts = [], pending = {};
   var limit = PAGE, typing = 0, generation = 0;
+  var simplified = new Map();  // traditional → simplified Chinese, from the manifest
 
+  // The manifest's "fold": a string of traditional characters and one of their simplified
+  // forms, in the same order (timeline/zh_fold.py). Array.from splits by code point:
+  // some of the characters are outside the BMP.
+  function foldTable(pair) {
+    var map = new Map();
+    if (!pair) return map;  // a manifest cached from before the table
+    var from = Array.from(pair[0]), to = Array.from(pair[1]);
+    for (var i = 0; i < from.length; i++) map.set(from[i], to[i]);
+    return map;
+  }
+
+  // As search.normalise: NFKC, lower case, traditional folded to simplified (the text
+  // chunks are folded the same way), then the words.
   function normalise(text) {
-    return (text || "").normalize("NFKC").toLowerCase().match(WORD) || [];
+    var folded = Array.from((text || "").normalize("NFKC").toLowerCase(), function (ch) {
+      return simplified.get(ch) || ch;
+    }).join("");
+    return folded.match(WORD) || [];
   }
 
   // ------------------------------------------------------------ state and URL
@@ -91,6 +108,7 @@
     if (!metaPromise) {
       metaPromise = fetchJSON(form.getAttribute("data-index")).then(function (m) {
         meta = m;
+        simplified = foldTable(m.fold);
         m.catIndex = {};
         m.cats.forEach(function (c, i) { m.catIndex[c[0]] = i; });
         m.tagIndex = {};
@@ -199,7 +217,8 @@
     var c = meta.cats[rec[5]] || ["other", "", "#"];
     var art = el("article", { "class": "event cat-" + c[0], lang: rec[2] || null });
     var p = el("p", { "class": "meta" });
-    p.appendChild(el("time", { datetime: rec[4] }, rec[3]));
+    // the date's machine-readable form holds no more precision than known (none across years)
+    p.appendChild(rec[7] ? el("time", { datetime: rec[7] }, rec[3]) : el("span", { "class": "date" }, rec[3]));
     p.appendChild(document.createTextNode(" "));
     p.appendChild(el("a", { "class": "cat", href: c[2], lang: rec[2] ? document.documentElement.lang : null }, c[1]));
     art.appendChild(p);
