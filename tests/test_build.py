@@ -255,32 +255,43 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def test_killed_worker_fails_the_build_and_leaves_site_as_it_was(tmp_path: Path) -> None:
-    """SIGKILL a worker process half way: the build stops with a one-line error (it does
-    not wait for the lost task for ever), and the previous site is untouched."""
-    site = tmp_path / "site"
+def _two_worker_build(tmp_path: Path, site: Path, seed: int, task_delay: float) -> Path:
+    """A script building the synthetic chronology `seed` into `site` with a worker beside
+    the build process, each task taking `task_delay` seconds more."""
     root = Path(__file__).resolve().parent.parent
-    script = tmp_path / "run.py"
-    # every task takes 0.2 s more, so that however busy the machine, the worker found is
-    # still at its first task when it is killed (not already done and gone)
     text = KILL_SCRIPT.replace("jobs=1)", "jobs=2)").replace(
         'print("start", flush=True)\n',
         'from timeline import output\n_task = output._task\n'
-        'output._task = lambda t: (time.sleep(0.2), _task(t))[1]\nprint("start", flush=True)\n')
+        f'output._task = lambda t: (time.sleep({task_delay}), _task(t))[1]\nprint("start", flush=True)\n')
+    script = tmp_path / f"run-{seed}.py"
     script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
-                                  n=800, seed=1, site=str(site)))
-    assert subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True).returncode == 0
-    before = snapshot(site)
-    script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
-                                  n=800, seed=2, site=str(site)))
-    proc = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                                  n=800, seed=seed, site=str(site)))
+    return script
+
+
+def _workers_of(proc: subprocess.Popen) -> list[int]:
+    """The worker processes the build forked (waiting for the first)."""
     deadline = time.monotonic() + 120
     while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
     workers = _children(proc.pid)
     assert workers, "the build forked no worker"
-    os.kill(workers[0], signal.SIGKILL)
+    return workers
+
+
+def test_killed_worker_fails_the_build_and_leaves_site_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL a worker process half way: the build stops with a one-line error (it does
+    not wait for the lost task for ever), and the previous site is untouched."""
+    site = tmp_path / "site"
+    root = Path(__file__).resolve().parent.parent
+    # every task takes 0.2 s more, so that however busy the machine, the worker found is
+    # still at its first task when it is killed (not already done and gone)
+    first = _two_worker_build(tmp_path, site, seed=1, task_delay=0.2)
+    assert subprocess.run([sys.executable, str(first)], cwd=root, capture_output=True).returncode == 0
+    before = snapshot(site)
+    proc = subprocess.Popen([sys.executable, str(_two_worker_build(tmp_path, site, seed=2, task_delay=0.2))],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.kill(_workers_of(proc)[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 1 and "done" not in out
     assert err.strip().splitlines()[-1] == "timeline.errors.BuildError: a build worker stopped unexpectedly (exit code -9)"
@@ -299,20 +310,10 @@ def test_workers_die_with_a_killed_build(tmp_path: Path, sig) -> None:
     """A build process killed outright (no Ctrl-C cleanup) takes its workers with it: none
     is left waiting for ever to hand in its results. (Here each task takes 30 s, so a
     worker that outlived the build would still be at its first task.)"""
-    root = Path(__file__).resolve().parent.parent
-    script = tmp_path / "run.py"
-    text = KILL_SCRIPT.replace("jobs=1)", "jobs=2)").replace(
-        'print("start", flush=True)\n',
-        'from timeline import output\n_task = output._task\n'
-        'output._task = lambda t: (time.sleep(30), _task(t))[1]\nprint("start", flush=True)\n')
-    script.write_text(text.format(fixtures=str(Path(__file__).parent / "fixtures"), bench=str(root / "bench"),
-                                  n=800, seed=1, site=str(tmp_path / "site")))
-    proc = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    workers = _children(proc.pid)
-    assert workers, "the build forked no worker"
+    script = _two_worker_build(tmp_path, tmp_path / "site", seed=1, task_delay=30)
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=Path(__file__).resolve().parent.parent,
+                            stdout=subprocess.PIPE, text=True)
+    workers = _workers_of(proc)
     proc.send_signal(sig)
     assert proc.wait(timeout=60) == -sig
     deadline = time.monotonic() + 10
