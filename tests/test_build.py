@@ -364,6 +364,10 @@ def test_tag_urls_stay_when_tags_sharing_their_slug_come_and_go(tmp_path: Path) 
     assert two["ab"] == "ab" and two["a/b"].startswith("ab-")
     three = tag_dirs(["A.B", "a/b", "ab"])
     assert three["ab"] == "ab" and three["a/b"] == two["a/b"] and len(set(three.values())) == 3
+    # "AB" sorts before "ab" and spells the slug as well: the name that is the slug keeps it
+    assert tag_dirs(["ab", "AB"])["ab"] == "ab"
+    # no name spells it: the first in order keeps it, as it did before
+    assert tag_dirs(["Kling 2.0", "kling-2.0"])["Kling 2.0"] == "kling-20"
 
 
 def test_a_base_url_with_a_space_is_percent_encoded(tmp_path: Path) -> None:

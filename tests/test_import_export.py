@@ -75,6 +75,16 @@ def test_csv_round_trip_keeps_hostile_text_and_defuses_formulas(cli_sqlite, runn
     assert again.read_bytes() == first.read_bytes()
 
 
+def test_a_hand_written_csv_keeps_its_backslashes(cli_sqlite, tmp_path):
+    """Only "\\;" and "\\\\" are escapes in a list cell: any other backslash is the text's."""
+    path = tmp_path / "a.csv"
+    path.write_text('slug,title,date,category,tags\nb,B,2025-01-01,other,"topic:C:\\temp; topic:x\\;y"\n',
+                    encoding="utf-8")
+    assert cli_sqlite("import", path).exit_code == 0
+    tags = json.loads(cli_sqlite("show", "b", "--json").stdout)["tags"]
+    assert [t["name"] for t in tags] == ["C:\\temp", "x;y"]
+
+
 def test_export_json_shape(cli):
     cli("import", SAMPLE)
     data = json.loads(cli("export").stdout)
@@ -177,7 +187,8 @@ def _observation(value) -> str:
     (_event(body="a\u009bb"), "field 'events[0].body': contains a control character (U+009B)"),
     (_event(title=True), "field 'events[0].title': must be text, not true or false"),
     (_event(importance="1e999"), "field 'events[0].importance': must be a whole number"),
-    (_event(importance=-99999999999999999999999), "field 'events[0].importance': must be between"),
+    (_event(importance=-99999999999999999999999), "field 'events[0].importance': must be a whole number"),
+    (_event(importance=2.5), "field 'events[0].importance': must be a whole number"),
     (_event(date={"start": "2025-01-01", "end": "2025-01-02", "precision": "days",
                   "edtf": "\r\nBEGIN:VEVENT<script>"}), "field 'events[0].date': date.edtf"),
     (_event(sources=[{"title": "S", "language": 'zh"><script>'}]),
@@ -220,10 +231,17 @@ def test_text_that_looks_like_other_types_is_kept_as_text(cli, tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text("events:\n  - title: 2025\n    category: other\n    date: 2025-01-01\n"
                     "    slug: numbers\n    body: \"a\\tb\\nc\"\n    lang: zh-Hant\n"
-                    "    importance: '3'\n", encoding="utf-8")
+                    "    importance: '3'\n"
+                    # what earlier versions stored and exported must import again
+                    "  - {title: Old, category: other, slug: old, lang: zh_CN, importance: 2.0,\n"
+                    "     sources: [{title: S, language: Chinese}],\n"
+                    "     date: {start: 2025-01-01, end: 2025-03-31, precision: quarter, edtf: '2025-Q1'}}\n",
+                    encoding="utf-8")
     assert cli("import", path).exit_code == 0
     event = json.loads(cli("show", "numbers", "--json").stdout)
     assert (event["title"], event["body"], event["lang"]) == ("2025", "a\tb\nc", "zh-Hant")
+    old = json.loads(cli("show", "old", "--json").stdout)
+    assert (old["lang"], old["date"]["edtf"], old["sources"][0]["title"]) == ("zh_CN", "2025-Q1", "S")
 
 
 def test_a_tag_name_typed_composed_or_decomposed_is_one_tag(cli, tmp_path):

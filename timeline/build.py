@@ -156,16 +156,19 @@ class Site:
         self.slug_index = {e["slug"]: i for i, e in enumerate(events)}
         if len(self.slug_index) != len(events):
             raise BuildError("two events have the same slug; run `timeline check`")
-        # tag slugs, unique per kind. Names that share a slug ("ab", "a/b", "AB") keep their
-        # URLs whatever other tags come and go: the one the slug spells keeps it, the others
-        # add a hash of their own name (not a count, which would depend on the others)
+        # tag slugs, unique per kind. Of names that share a slug ("ab", "AB", "a/b"), one keeps
+        # it: the name that is the slug, else one that spells it but for case and spacing,
+        # else the first in order (as before). The others add a hash of their own name, not
+        # a count that depended on the other names: a newcomer moves another tag's page only
+        # when it comes first by these rules.
         sharing: dict[tuple[str, str], list[str]] = defaultdict(list)
         for kind, name in sorted({(t["kind"], t["name"]) for e in events for t in e["tags"]}):
             sharing[(kind, tag_segment(name))].append(name)
         self.tag_slug: dict[tuple[str, str], str] = {}
         used: set[tuple[str, str]] = set()
         for (kind, base), names in sharing.items():
-            owner = names[0] if len(names) == 1 else next((n for n in names if _spells(n, base)), None)
+            owner = next((n for n in names if n == base), None) or \
+                next((n for n in names if _spells(n, base)), names[0])
             for name in names:
                 slug = base if name == owner else \
                     f"{base}-{hashlib.blake2b(name.encode(), digest_size=3).hexdigest()}"

@@ -173,11 +173,13 @@ def _csv_value(cell: str) -> str:
 
 
 def _csv_items(cell: str) -> list[str]:
-    """The items of a list cell: split at ";", where "\\;" and "\\\\" stand for ";" and "\\"."""
+    """The items of a list cell: split at ";", where "\\;" and "\\\\" stand for ";" and "\\"
+    (any other backslash is itself, as in a file written by hand)."""
     items, item, chars = [], [], iter(cell)
     for c in chars:
         if c == "\\":
-            item.append(next(chars, "\\"))
+            nxt = next(chars, "")
+            item.append(nxt if nxt in (";", "\\") else c + nxt)
         elif c == ";":
             items.append("".join(item))
             item = []
@@ -281,7 +283,9 @@ def _add_record(kind: str, record: dict, where: Where, batch: Batch) -> None:
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; halves of
 # a UTF-16 surrogate pair (JSON's \ud800 escape decodes to one, which UTF-8 cannot hold)
 _BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+# a language tag or name as data carries it (en, zh-Hant, zh_CN, Chinese): letters,
+# digits, - and _; nothing that could break out of an attribute
+LANG_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,34}")
 
 
 def _text(value: Any, where: Where, name: str) -> str | None:
@@ -318,7 +322,8 @@ def _lang(value: Any, where: Where, name: str) -> str | None:
     """A language tag (BCP 47 shape: en, zh, zh-Hant, pt-BR), or None."""
     text = _text(value, where, name)
     if text and not LANG_RE.fullmatch(text):
-        raise where.error(f"'{text}' is not a language tag such as en, zh or zh-Hant", name)
+        raise where.error(f"'{text}' is not a language tag such as en, zh or zh-Hant "
+                          "(letters, digits, - and _)", name)
     return text or None
 
 
@@ -447,19 +452,20 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
                    translations=translations)
 
 
-IMPORTANCE_LIMIT = 1_000_000
-
-
 def _importance(value: Any, where: Where) -> int:
+    """A whole number (3, 3.0, "3"; true is 1), within the store's 64-bit integers."""
     if value in (None, ""):
         return 0
+    if not isinstance(value, bool):
+        value = _text(value, where, "importance")
     try:
-        number = int(_text(value, where, "importance"))
-    except ValueError:
-        raise where.error("must be a whole number", "importance") from None
-    if abs(number) > IMPORTANCE_LIMIT:
-        raise where.error(f"must be between -{IMPORTANCE_LIMIT:,} and {IMPORTANCE_LIMIT:,}", "importance")
-    return number
+        number = float(value)
+        whole = number.is_integer() and abs(number) < 2 ** 63
+    except (TypeError, ValueError):
+        whole = False
+    if not whole:
+        raise where.error("must be a whole number (below 2^63)", "importance")
+    return int(number)
 
 
 def source_from_dict(record: dict, where: Where) -> SourceIn:

@@ -143,9 +143,9 @@ def stored_date(text: str, base: str | None, start: str, end: str, precision: st
                       precision=precision, edtf=edtf)
 
 
-# what an EDTF string is made of (digits, letters such as X or Y, ~ ? %, + -, / and ..):
-# no spaces, line breaks, quotes or angle brackets
-_EDTF_CHARS = re.compile(r"[0-9A-Za-z~?%/.+\-]{4,64}")
+# an EDTF string has no spaces, line breaks, quotes, angle brackets, & or \ (it is
+# written into HTML, JSON-LD and calendar.ics)
+_EDTF_CHARS = re.compile(r"[^\s\"'<>&\\]{1,64}")
 
 
 def period(text: str | None, start: str, end: str) -> Period:

@@ -239,7 +239,9 @@ PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 def check_base_url(base_url: str) -> str | None:
     """What is wrong with a base URL, or None: it must be a path ("/", "/kling/") or an
     http(s) URL with a host ("https://example.org/kling/"), without query or fragment."""
-    parts = urlsplit(base_url or "/")
+    if not base_url:
+        return None  # the site's root, as Router reads it
+    parts = urlsplit(base_url)
     example = "a path such as /kling/ or a URL such as https://example.org/kling/"
     if parts.scheme or parts.netloc:
         if parts.scheme not in ("http", "https") or not parts.netloc:
