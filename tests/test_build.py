@@ -216,7 +216,7 @@ def test_ctrl_c_stops_the_command_with_one_line_and_leaves_site_as_it_was(tmp_pa
     before = snapshot(site)
     data.write_text(json.dumps(bench.generate(1500, seed=2), ensure_ascii=False))
     assert timeline("import", str(data)).wait(timeout=300) == 0
-    proc = timeline("build", "-o", str(site), start_new_session=True)
+    proc = timeline("build", "-o", str(site), start_new_session=True, preexec_fn=_ctrl_c_on)
     spare = spare_dir(site)
     deadline = time.monotonic() + 120
     while not spare.exists() and time.monotonic() < deadline:
@@ -233,6 +233,12 @@ def test_ctrl_c_stops_the_command_with_one_line_and_leaves_site_as_it_was(tmp_pa
     time.sleep(0.5)
     assert os.getpid() in _group_members(os.getpgid(0))  # the helper does see live processes
     assert _group_members(proc.pid) == []
+
+
+def _ctrl_c_on() -> None:
+    """In the child: SIGINT as a terminal gives it. A suite started in the background by a
+    shell without job control inherits SIGINT ignored, and Python then leaves it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _group_members(pgid: int) -> list[int]:

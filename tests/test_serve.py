@@ -28,12 +28,18 @@ def fetch(url: str) -> tuple[int, str]:
         return e.code, e.read().decode("utf-8")
 
 
+def _ctrl_c_on() -> None:
+    """In the server: SIGINT as a terminal gives it (a suite started in the background
+    inherits it ignored, and Python then leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_serve_rebuilds_when_the_database_changes(tmp_path: Path) -> None:
     assert timeline("--db", "events.db", "import", str(SAMPLE), cwd=tmp_path).returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "timeline", "--db", "events.db", "serve", "--port", "0",
          "--base-url", "/kling/"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+        text=True, preexec_fn=_ctrl_c_on)
     try:
         lines = []
         deadline = time.monotonic() + 60
