@@ -182,7 +182,7 @@ def _observation(value) -> str:
     (_event(translations={"zh": {"title": "标题", "body": ["b"]}}),
      "field 'events[0].translations.zh.body': must be text, not a list"),
     (_event(translations={"<x>": {"title": "t"}}), "field 'events[0].translations': '<x>' is not a language tag"),
-    (_event(title="T\ud800"), "field 'events[0].title': contains a half of a surrogate pair (U+D800)"),
+    (_event(title="T\ud800"), "field 'events[0].title': contains half of a surrogate pair (U+D800)"),
     (_event(title="T\u0001"), "field 'events[0].title': contains a control character (U+0001)"),
     (_event(body="a\u009bb"), "field 'events[0].body': contains a control character (U+009B)"),
     (_event(title=True), "field 'events[0].title': must be text, not true or false"),

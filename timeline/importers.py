@@ -300,8 +300,8 @@ def _text(value: Any, where: Where, name: str) -> str | None:
     text = str(value).strip()
     bad = _BAD_CHAR.search(text)
     if bad:
-        what = "half of a surrogate pair" if "\ud800" <= bad.group() <= "\udfff" else "control character"
-        raise where.error(f"contains a {what} (U+{ord(bad.group()):04X})", name)
+        what = "half of a surrogate pair" if "\ud800" <= bad.group() <= "\udfff" else "a control character"
+        raise where.error(f"contains {what} (U+{ord(bad.group()):04X})", name)
     return text
 
 
