@@ -216,6 +216,7 @@ def test_wrongly_typed_values_are_refused_by_field(cli, tmp_path, text, message)
 
 @pytest.mark.parametrize("name, text", [
     ("a.yaml", "[" * 100000 + "]" * 100000),
+    ("a.jsonl", "[" * 100000 + "]" * 100000),
     ("a.csv", 'title,date,category\n"unterminated,2025-01-01,other\n'),
 ])
 def test_unreadable_structure_is_one_line(cli, tmp_path, name, text):

@@ -53,7 +53,7 @@ PAGE_SIZE = 200          # events on one list page: keeps every HTML page far be
 SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
-TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the "-2" of a clash
+TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
 FORMAT = b"timeline-site-8"  # bump when the page keys' meaning changes
 
 

@@ -319,7 +319,7 @@ def _kind(value: Any) -> str:
 
 
 def _lang(value: Any, where: Where, name: str) -> str | None:
-    """A language tag (BCP 47 shape: en, zh, zh-Hant, pt-BR), or None."""
+    """A language tag or name as data carries it (LANG_RE), or None."""
     text = _text(value, where, name)
     if text and not LANG_RE.fullmatch(text):
         raise where.error(f"'{text}' is not a language tag such as en, zh or zh-Hant "
@@ -384,8 +384,8 @@ def period_from_value(value: Any, where: Where, base: Any = None) -> records.Per
         for part in ("start", "end"):
             if not value.get(part):
                 raise where.error("is missing (start and end go together)", f"period.{part}")
-        return _checked(where, "period", records.period, _text(value.get("text"), where, "period.text"),
-                        _text(value["start"], where, "period.start"), _text(value["end"], where, "period.end"))
+        text, start, end = (_text(value.get(part), where, f"period.{part}") for part in ("text", "start", "end"))
+        return _checked(where, "period", records.period, text, start, end)
     parsed = date_from_value(value, where, "period", base)
     return records.Period(text=parsed.text, start=parsed.start, end=parsed.end)
 
@@ -439,10 +439,10 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
     for lang, t in given.items():
         name = f"translations.{lang}"
         lang = _lang(lang, where, "translations")
-        if not isinstance(t, dict) or not _text(t.get("title"), where, f"{name}.title"):
+        tr_title = _text(t.get("title"), where, f"{name}.title") if isinstance(t, dict) else None
+        if not tr_title:
             raise where.error("needs a title", name)
-        translations[lang] = (_text(t["title"], where, f"{name}.title"),
-                              _text(t.get("body"), where, f"{name}.body") or "")
+        translations[lang] = (tr_title, _text(t.get("body"), where, f"{name}.body") or "")
     return EventIn(title=title, category=category, slug=slug,
                    date=date_from_value(record["date"], where),
                    body=_text(record.get("body"), where, "body") or "",

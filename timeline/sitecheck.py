@@ -25,9 +25,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from timeline.templating import PATH_SAFE
+from timeline.templating import Router
 
 __all__ = ["check_site"]
 
@@ -121,13 +121,8 @@ class _Base:
     @classmethod
     def parse(cls, base_url: str) -> _Base:
         parts = urlsplit(base_url or "/")
-        path = parts.path or "/"
-        if not path.startswith("/"):
-            path = "/" + path
-        if not path.endswith("/"):
-            path += "/"
-        # links say the path percent-encoded, as the build's Router writes it
-        return cls(parts.scheme.lower(), parts.netloc.lower(), quote(path, safe=PATH_SAFE))
+        # the base path as the build's Router writes it in links (slashes, percent-encoding)
+        return cls(parts.scheme.lower(), parts.netloc.lower(), Router(base_url).base_path)
 
 
 class _Checker:

@@ -233,7 +233,7 @@ class Route:
 
 
 # what may stay as it is in a URL path (RFC 3986 pchar, "/" and an escape's "%")
-PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 def check_base_url(base_url: str) -> str | None:
@@ -248,7 +248,7 @@ def check_base_url(base_url: str) -> str | None:
             return f"base URL {base_url!r} must be {example}"
     elif not base_url.startswith("/"):
         return f"base URL {base_url!r} is not {example} (a path starts with /, a URL with https://)"
-    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+    if "?" in base_url or "#" in base_url:
         return f"base URL {base_url!r} may not have a query or fragment"
     return None
 
@@ -262,7 +262,7 @@ class Router:
         parts = urlsplit(base_url or "/")
         path = parts.path or "/"
         path = ("/" + path.lstrip("/")).rstrip("/") + "/"
-        self.base_path = quote(path, safe=PATH_SAFE)  # "/my kling/" → "/my%20kling/"
+        self.base_path = quote(path, safe=_PATH_SAFE)  # "/my kling/" → "/my%20kling/"
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
     def route(self, rel: str, lang: str = "en", page: int = 1) -> Route:
