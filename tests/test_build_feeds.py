@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sys
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import build_data  # noqa: E402
@@ -173,3 +175,10 @@ def test_event_page_has_schema_org_event(site: Path) -> None:
     assert "2025-09" in page and "Kuaishou IR" in page
     assert 'rel="prev"' in page and 'rel="next"' not in page.split("prevnext")[0]
     assert "/kling/tags/product/kling/" in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1), st.sampled_from(["en", "zh"]))
+def test_event_uuid_is_uuid5_of_the_slug(slug: str, lang: str) -> None:
+    name = f"timeline:event:{slug}" if lang == "en" else f"timeline:event:{lang}:{slug}"
+    assert feeds.event_uuid.__wrapped__(slug, lang) == str(uuid.uuid5(uuid.NAMESPACE_URL, name))

@@ -444,20 +444,9 @@ def _render_all(site, pages, todo, workers, progress, phases):
 
     first, rest = _plan_tasks(site, pages, todo, workers)
     t0 = time.perf_counter()
-    # Forked workers share this process's memory until they write to it; keep the
-    # collector from walking (and so copying) every object this process holds. With no
-    # worker to fork (a small rebuild), that full collection would only cost time.
-    forking = workers > 1
-    if forking:
-        gc.collect()
-        gc.freeze()
-    try:
-        for round_ in (first, rest):
-            _run_round(site, round_, workers, advance)
-            phases.setdefault("first round", time.perf_counter() - t0)
-    finally:
-        if forking:
-            gc.unfreeze()
+    for round_ in (first, rest):
+        _run_round(site, round_, workers, advance)
+        phases.setdefault("first round", time.perf_counter() - t0)
     return sorted(out)
 
 
@@ -507,15 +496,9 @@ def _run_round(site, tasks: list, workers: int, advance) -> None:
         for _ in range(helpers):
             start()
         running = helpers
-        collecting = gc.isenabled()
-        gc.disable()  # as in the workers: the tasks make no cycles worth a collector pass
-        try:
-            while (k := _next_task(counter, len(tasks))) is not None:
-                take(_task(tasks[k]))
-                running = _receive(results, procs, running, take, ended, wait=False)
-        finally:
-            if collecting:
-                gc.enable()
+        while (k := _next_task(counter, len(tasks))) is not None:
+            take(_task(tasks[k]))
+            running = _receive(results, procs, running, take, ended, wait=False)
         while running:
             running = _receive(results, procs, running, take, ended, wait=True)
     finally:
@@ -594,36 +577,65 @@ def _receive(results, procs, running: int, take, ended, *, wait: bool) -> int:
 
 def _plan_tasks(site, pages, todo, workers) -> tuple[list, list]:
     """The two rounds of _render_all as lists of (event items, page numbers) tasks."""
-    kinds = {n: pages[n].kind for n in todo}
-    second = [n for n in todo if kinds[n] in SECOND_ROUND]
-    second.sort(key=lambda n: (SECOND_ROUND.index(kinds[n]), n))  # costliest first
     # a task renders a run of `size` events (a search chunk's 500, fewer for a small site,
     # so that each worker gets several tasks) and the pages that read only those events
     size = TASK_EVENTS
     while size > 10 and len(site.events) < size * workers * 4:
         size //= 2
-    runs: dict[int, tuple[list, list[int]]] = {}   # run number -> (event items, pages)
+    second: list[int] = []
     small: list[int] = []
-    by_event: dict[int, tuple[list[int], list[str]]] = {}
+    runs: dict[int, tuple[list, list[int]]] = {}   # run number -> (event items, pages)
+    pages_of: dict[int, list[int]] = {}            # event -> its pages to render
     for n in todo:
-        if kinds[n] == "event":
-            by_event.setdefault(pages[n].args[1], ([], []))[0].append(n)
-        elif kinds[n] not in SECOND_ROUND:
-            read = site.events_read(pages[n])
+        page = pages[n]
+        kind = page.kind
+        if kind == "event":
+            i = page.args[1]
+            numbers = pages_of.get(i)
+            if numbers is None:
+                pages_of[i] = [n]
+            else:
+                numbers.append(n)
+        elif kind in SECOND_ROUND:
+            second.append(n)
+        else:
+            read = site.events_read(page)
             if read:
-                runs.setdefault(read[0] // size, ([], []))[1].append(n)
+                k = read[0] // size
+                if k not in runs:
+                    runs[k] = ([], [])
+                runs[k][1].append(n)
             else:
                 small.append(n)
-    for i, lang in sorted({c for n in second for c in site.cards_for(pages[n])}):
-        if not site.has_card(i, lang):
-            by_event.setdefault(i, ([], []))[1].append(lang)
-    for i, (numbers, langs) in sorted(by_event.items()):
-        runs.setdefault(i // size, ([], []))[0].append((i, numbers, langs))
+    second.sort(key=lambda n: (SECOND_ROUND.index(pages[n].kind), n))  # costliest first
+    # the cards the second round's pages show, one flag per event and language
+    wanted = {lang: bytearray(len(site.events)) for lang in site.langs}
+    for n in second:
+        for lang, idx in site.cards_for(pages[n]):
+            flags = wanted[lang]
+            for i in idx:
+                flags[i] = 1
+    for i in sorted(pages_of.keys() | {i for flags in wanted.values() for i in _flagged(flags)}):
+        langs = [lang for lang, flags in wanted.items() if flags[i] and not site.has_card(i, lang)]
+        numbers = pages_of.get(i, [])
+        if numbers or langs:
+            k = i // size
+            if k not in runs:
+                runs[k] = ([], [])
+            runs[k][0].append((i, numbers, langs))
     first = [runs[k] for k in sorted(runs)]
     first += [([], small[i:i + 20]) for i in range(0, len(small), 20)]
     step = max(1, min(50, len(second) // (workers * 16)))
     rest = [([], second[i:i + step]) for i in range(0, len(second), step)]
     return first, rest
+
+
+def _flagged(flags: bytearray):
+    """The positions of the set flags."""
+    i = flags.find(1)
+    while i >= 0:
+        yield i
+        i = flags.find(1, i + 1)
 
 
 def _remove(tree: Path, path: str) -> None:
