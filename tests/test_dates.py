@@ -407,6 +407,9 @@ def test_year_context_is_not_needed_for_full_dates():
     ("", "could not read '' as a date: it is empty; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
     ("   ", "could not read '   ' as a date: it is empty; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
     ("2025年5月3日至2025年4月1日", "'2025年5月3日至2025年4月1日': the range ends (2025-04-01) before it starts (2025-05-03)"),
+    # a borrowed year moves only when the calendar wraps (12月至1月), not for days out of order
+    ("2025年11月20日至11月19日", "'2025年11月20日至11月19日': the range ends (2025-11-19) before it starts (2025-11-20)"),
+    ("2025年11月20日至19日", "'2025年11月20日至19日': the range ends (2025-11-19) before it starts (2025-11-20)"),
     ("Monday 3 May 2025", "'Monday 3 May 2025': 3 May 2025 is a Saturday, not a Monday"),
     ("15", "could not read '15' as a date; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
 ])
@@ -443,6 +446,13 @@ def test_since_a_month_after_the_base_is_an_error():
     ("2024-2025年", "2024/2025", "2024–2025", "2024年至2025年"),
     ("2024年11月至2025年2月", "2024-11/2025-02", "Nov 2024 – Feb 2025", "2024年11月至2025年2月"),
     ("2025年9月左右", "2025-09~", "about Sep 2025", "2025年9月左右"),
+    # ranges between parts of months or years keep the parts, not the days they stand for
+    ("2025年9月底至10月初", "2025-09-21/2025-10-10", "late Sep – early Oct 2025", "2025年9月下旬至10月上旬"),
+    ("late Dec 2024 to early Jan 2025", "2024-12-21/2025-01-10", "late Dec 2024 – early Jan 2025",
+     "2024年12月下旬至2025年1月上旬"),
+    ("2024年底至2025年初", "2024-09/2025-04", "late 2024 – early 2025", "2024年底至2025年初"),
+    ("2024年12月30日至1月2日", "2024-12-30/2025-01-02", "30 Dec 2024 – 2 Jan 2025",
+     "2024年12月30日至2025年1月2日"),
     ("约2025年9月下旬", "2025-09-21~/2025-09-30~", "about late Sep 2025", "2025年9月下旬左右"),
 ])
 def test_edtf_and_display(text, edtf, en, zh):

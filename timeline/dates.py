@@ -278,6 +278,29 @@ def _part_of(level: str, start: date, end: date) -> str | None:
     return None
 
 
+def _parts_of(level: str, start: date, end: date) -> tuple[str, str] | None:
+    """(part, part) when the interval runs from the start of a BOUNDARIES part of one
+    month (year) to the end of a part of a later month (year): "late Sep – early Oct"."""
+    if (level == "month" and (start.year, start.month) >= (end.year, end.month)) or \
+            (level == "year" and start.year >= end.year):
+        return None
+    first = last = None
+    for (lvl, part), (lo, hi, _) in BOUNDARIES.items():
+        if lvl != level:
+            continue
+        if level == "month":
+            if start.day == lo:
+                first = part
+            if end.day == min(hi, _month_end(end.year, end.month).day):
+                last = part
+        else:
+            if (start.month, start.day) == (lo, 1):
+                first = part
+            if end == _month_end(end.year, hi):
+                last = part
+    return (first, last) if first and last else None
+
+
 def to_edtf(start: date, end: date, precision: str, approximate: bool = False) -> str:
     """The EDTF string of an interval with a precision ("2025-09", "2025-35", "a/b")."""
     mark = "~" if approximate else ""
@@ -360,6 +383,14 @@ def _describe(start: date, end: date, precision: str, zh: bool) -> str:
     if precision == "month-part" and (part := _part_of("month", start, end)):
         return f"{y}年{m}月" + {"early": "上旬", "mid": "中旬", "late": "下旬"}[part] if zh \
             else f"{part} {_MON_EN[m - 1]} {y}"
+    if precision == "month-part" and not same_month and (parts := _parts_of("month", start, end)):
+        first, last = parts  # from a part of one month to a part of a later one
+        if zh:
+            zh_part = {"early": "上旬", "mid": "中旬", "late": "下旬"}
+            return (f"{y}年{m}月{zh_part[first]}至" + (f"{end.year}年" if end.year != y else "")
+                    + f"{end.month}月{zh_part[last]}")
+        return (f"{first} {_MON_EN[m - 1]}" + (f" {y}" if end.year != y else "")
+                + f" – {last} {_MON_EN[end.month - 1]} {end.year}")
     if precision == "month" and shape != "day" and same_month:
         return f"{y}年{m}月" if zh else f"{_MON_EN[m - 1]} {y}"
     if precision == "months" and shape != "day" and not same_month:
@@ -375,6 +406,11 @@ def _describe(start: date, end: date, precision: str, zh: bool) -> str:
         return f"{y}年{'上' if h == 1 else '下'}半年" if zh else f"H{h} {y}"
     if precision == "year-part" and (part := _part_of("year", start, end)):
         return f"{y}年" + {"early": "初", "mid": "中", "late": "底"}[part] if zh else f"{part} {y}"
+    if precision == "year-part" and (parts := _parts_of("year", start, end)):
+        first, last = parts  # from a part of one year to a part of a later one
+        zh_part = {"early": "初", "mid": "中", "late": "底"}
+        return (f"{y}年{zh_part[first]}至{end.year}年{zh_part[last]}" if zh
+                else f"{first} {y} – {last} {end.year}")
     if precision == "year" and shape == "year" and y == end.year:
         return f"{y}年" if zh else f"{y}"
     if shape == "year" and y != end.year:
