@@ -66,7 +66,7 @@ def test_add_refuses_duplicate_unless_forced(cli):
     (["--date", "2025-01-02", "--title", "x", "--category", "other", "--slug", "Bad Slug"],
      "Error: --slug: slug 'Bad Slug' must be"),
     (["--date", "2025-01-02", "--title", "x", "--category", "other", "--base", "yesterday"],
-     "Error: --date: base 'yesterday' is not a date"),
+     "Error: --base: base 'yesterday' is not a date"),
     (["--date", "2025-01-02", "--title", "x", "--category", "other", "--body", "a",
       "--body-file", "b.md"], "Error: give --body or --body-file, not both"),
 ])

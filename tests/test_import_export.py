@@ -1,6 +1,8 @@
 """Import and export: every format, idempotence, all-or-nothing, and byte-exact round trips."""
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,16 @@ def test_import_is_idempotent_and_keyed_by_slug(cli):
     assert [e["slug"] for e in events] == ["kling-2-0-release"]
     export = json.loads(cli("export").stdout)
     assert len(export["sources"]) == 2 and len(export["observations"]) == 2
+
+
+def test_import_counts_the_sources_its_citations_create(cli, tmp_path):
+    path = tmp_path / "inline.json"
+    event = {"date": "2025-04-15", "title": "A", "category": "other",
+             "sources": [{"title": "Inline report", "publisher": "36氪"}, {"url": "https://a.example/x"}]}
+    path.write_text(json.dumps([event]), encoding="utf-8")
+    assert cli("import", path).stdout.startswith("Imported 1 event (1 new, 0 updated), 2 sources,")
+    assert cli("import", path).stdout.startswith("Imported 1 event (0 new, 1 updated), 0 sources,")
+    assert len(json.loads(cli("export").stdout)["sources"]) == 2
 
 
 def test_dry_run_changes_nothing(cli):
@@ -227,6 +239,16 @@ def test_unreadable_structure_is_one_line(cli, tmp_path, name, text):
     assert "field 'category'" not in result.stderr
 
 
+@pytest.mark.parametrize("line", [2, 4])
+def test_a_csv_quote_left_open_is_reported_on_its_line(cli, tmp_path, line):
+    rows = [f"a{n},2025-01-0{n},other" for n in range(1, 5)]
+    rows[line - 2] = f'"a{line},2025-01-01,other'
+    path = _bad(tmp_path, "a.csv", "title,date,category\n" + "\n".join(rows) + "\n")
+    result = cli("import", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}:{line}: invalid CSV"), result.stderr
+
+
 def test_text_that_looks_like_other_types_is_kept_as_text(cli, tmp_path):
     """Numbers and dates are text where text is asked for; tabs and line breaks are kept."""
     path = tmp_path / "a.yaml"
@@ -279,6 +301,24 @@ def test_export_to_file_and_unknown_format(cli, tmp_path):
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: unknown export format 'xml'")
     unwritable = cli("export", "-o", tmp_path / "no" / "dir" / "x.json")
     assert unwritable.exit_code == 1 and unwritable.stderr.startswith("Error: cannot write")
+
+
+def test_export_file_mode_is_the_umask_or_the_replaced_file(cli, tmp_path):
+    cli("import", SAMPLE)
+    umask = os.umask(0o022)
+    try:
+        new = tmp_path / "new.json"
+        assert cli("export", "-o", new).exit_code == 0
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644       # not mkstemp's 0600
+        kept = tmp_path / "kept.json"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        assert cli("export", "-o", kept).exit_code == 0
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+        assert "kling-2-0-release" in kept.read_text(encoding="utf-8")
+    finally:
+        os.umask(umask)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_check_lists_conflicting_observations(cli):

@@ -307,6 +307,7 @@ class Writer:
         self.c = s.connection()  # Core statements: ORM bulk machinery is 3x slower here
         self._tags: dict[tuple[str, str], int] = {}
         self._source_keys: dict[str, int | None] = {}
+        self.sources_created = 0  # by citations that named a source not yet stored
 
     # ---- events
     def save_event(self, data: EventIn, *, slug: str, existing_id: int | None = None) -> int:
@@ -410,6 +411,7 @@ class Writer:
         if found is not None:
             return found
         key = _free_name(self.s, Source.key, records.make_source_key(ref))
+        self.sources_created += 1
         return self.save_source(SourceIn(key=key, title=ref.title or ref.url or key,
                                          publisher=ref.publisher, author=ref.author,
                                          url=ref.url, published=ref.published,

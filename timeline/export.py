@@ -4,10 +4,12 @@ Deterministic: the same database gives the same bytes, and importing an export i
 empty database and exporting again gives identical bytes.
 """
 
+import contextlib
 import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -92,13 +94,28 @@ def csv_list(items) -> str:
 
 
 def write_file(path: Path, text: str) -> None:
-    """Write text to path atomically: a reader sees the old file or the new, never half."""
+    """Write text to path atomically: a reader sees the old file or the new, never half.
+    The file gets the mode of the one it replaces, else what the umask gives a new file
+    (the temporary file mkstemp makes is the owner's alone)."""
     path = Path(path)
+    tmp = None
     try:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
         fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
                                    prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            os.fchmod(f.fileno(), mode)
             f.write(text)
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise TimelineError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

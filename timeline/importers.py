@@ -155,14 +155,16 @@ def _read_csv(content: str, path: str, batch: Batch) -> None:
     if not reader.fieldnames or "title" not in reader.fieldnames:
         raise InputFormatError("a CSV file needs a header row with at least title, date "
                                "and category", path=path, line=1)
+    start = reader.line_num + 1  # where the next record begins: a broken quote is there
     try:
         for row in reader:
             where = Where(path, reader.line_num)
             if None in row:
                 raise where.error("more cells than header columns")
             batch.events.append((where, event_from_dict(_csv_event(row), where)))
+            start = reader.line_num + 1
     except csv.Error as e:
-        raise InputFormatError(f"invalid CSV: {e}", path=path, line=reader.line_num) from None
+        raise InputFormatError(f"invalid CSV: {e}", path=path, line=start) from None
 
 
 def _csv_value(cell: str) -> str:
@@ -360,11 +362,16 @@ def date_from_value(value: Any, where: Where, name: str = "date",
         value = _text(value, where, name)
         if not value:
             raise where.error("is empty", name)
-        return _checked(where, name, records.read_date, value, _text(base, where, "base"))
+        base = _text(base, where, "base")
+        if base:
+            _checked(where, "base", records.check_iso_date, base, "base")
+        return _checked(where, name, records.read_date, value, base)
     if not isinstance(value, dict):
         raise where.error("must be date text or an object with text (and base)", name)
     text = _text(value.get("text"), where, f"{name}.text") or ""
     base_ = _text(value.get("base", base), where, f"{name}.base")
+    if base_:
+        _checked(where, f"{name}.base", records.check_iso_date, base_, "base")
     if value.get("start") or value.get("end") or value.get("precision"):
         for part in ("start", "end", "precision"):
             if not value.get(part):

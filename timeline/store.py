@@ -89,8 +89,9 @@ def event_from_options(record: dict) -> EventIn:
     try:
         return event_from_dict(record, Where("command line"))
     except InputFormatError as e:
-        option = "--" + (e.field or "").split(".")[0].split("[")[0].replace("tags", "tag") \
-            .replace("sources", "source")
+        field = e.field or ""
+        option = "--base" if field.endswith(".base") else \
+            "--" + field.split(".")[0].split("[")[0].replace("tags", "tag").replace("sources", "source")
         raise ValidationError(f"{option}: {e.reason}" if e.field else e.reason) from None
 
 
@@ -175,6 +176,7 @@ def import_batch(engine: Engine, batch: Batch, *, dry_run: bool = False) -> Impo
             for where, obs in batch.observations:
                 _at(where, writer.save_observation, obs, slug_ids)
                 report.observations += 1
+            report.sources += writer.sources_created
             if dry_run:
                 raise _DryRun
     except _DryRun:
