@@ -376,6 +376,17 @@ def test_tag_urls_stay_when_tags_sharing_their_slug_come_and_go(tmp_path: Path) 
     assert tag_dirs(["Kling 2.0", "kling-2.0"])["Kling 2.0"] == "kling-20"
 
 
+def test_tags_are_listed_as_a_reader_sorts_them(tmp_path: Path) -> None:
+    names = ["Xiaomi", "vivo", "a16z", "ARR", "advertising"]  # (the fixture has five events)
+    events = build_data.make_chronology().events
+    for e, name in zip(events, names):
+        e["tags"] = [{"kind": "organization", "name": name}]
+    build_site(build_data.make_chronology(events=events), tmp_path / "s", langs=("en",))
+    page = (tmp_path / "s/tags/index.html").read_text("utf-8")
+    shown = [n for n in re.findall(r'<a href="[^"]*/tags/organization/[^"]*"[^>]*>([^<]+)</a>', page)]
+    assert shown == ["a16z", "advertising", "ARR", "vivo", "Xiaomi"]
+
+
 def test_a_base_url_with_a_space_is_percent_encoded(tmp_path: Path) -> None:
     site = tmp_path / "s"
     build_site(build_data.make_chronology(), site, base_url="https://example.org/my kling/")

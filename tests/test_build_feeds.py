@@ -104,6 +104,9 @@ def test_sitemap_urls_all_exist(site: Path) -> None:
     assert len(locs) == len(html)
     for url in locs:
         assert url.startswith(BASE) and _file_for(url, site).is_file(), url
+    # each as the page's canonical link writes it: percent-encoded (RFC 3986), never raw
+    assert sorted(locs) == sorted(BASE + _url_of(p, site) for p in html)
+    assert any("%E" in url for url in locs) and all(url.isascii() for url in locs)
     assert (site / "robots.txt").read_text() == f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
 
 

@@ -394,8 +394,10 @@ class Site:
         overview = _b([(y, len(self.by_year[y])) for y in years])
         self.search_chunks = search.chunks(n)
         self.cat_order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
+        # by kind, then by name as a reader sorts it: "a16z" before "Xiaomi", not after it
         self.tag_order = sorted(self.by_tag, key=lambda t: (
-            list(TAG_KINDS).index(t[0]) if t[0] in TAG_KINDS else len(TAG_KINDS), t[0], t[1]))
+            list(TAG_KINDS).index(t[0]) if t[0] in TAG_KINDS else len(TAG_KINDS), t[0],
+            t[1].casefold(), t[1]))
         self.tag_index = {t: k for k, t in enumerate(self.tag_order)}
         self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
         facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
@@ -779,12 +781,11 @@ class Site:
 
     def render_tags(self, lang: str) -> str:
         r = self.router
-        kinds = defaultdict(list)
-        for (kind, name), idx in sorted(self.by_tag.items()):
-            kinds[kind].append(NS(name=name, count=len(idx), lang=lang_of(name, lang),
+        kinds = defaultdict(list)  # in tag_order: kinds in their order, names as a reader sorts them
+        for kind, name in self.tag_order:
+            kinds[kind].append(NS(name=name, count=len(self.by_tag[(kind, name)]), lang=lang_of(name, lang),
                                   url=r.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang)))
-        order = [k for k in TAG_KINDS if k in kinds] + sorted(k for k in kinds if k not in TAG_KINDS)
-        groups = [NS(kind=k, label=tag_kind_label(k, lang), tags=kinds[k]) for k in order]
+        groups = [NS(kind=k, label=tag_kind_label(k, lang), tags=v) for k, v in kinds.items()]
         return self._page("tags.html", self._ctx(lang, "tags/", kinds=groups))
 
     def render_sources(self, lang: str, page: int) -> str:
@@ -880,7 +881,7 @@ class Site:
     def render_sitemap(self, name: str) -> str:
         files = self._memo.get("sitemaps")
         if files is None:
-            urls = [self.router.absolute(self.router.base_path + _url_of(p)) for p in self.html_paths]
+            urls = [self.router.absolute(self.router.url_of_path(p)) for p in self.html_paths]
             files = self._memo["sitemaps"] = feeds.sitemap_files(urls, self.router, SITEMAP_LIMIT)
         return files[name]()
 
@@ -897,10 +898,6 @@ def segment_url(slug: str) -> str:
     if is_plain_segment(slug):
         return slug
     return quote(segment(slug))
-
-
-def _url_of(path: str) -> str:
-    return path[:-len("index.html")] if path.endswith("index.html") else path
 
 
 # ---------------------------------------------------------------- the entry point

@@ -289,6 +289,11 @@ class Router:
     def _url(self, rel: str) -> str:
         return self.base_path + (rel if _URL_SAFE.fullmatch(rel) else quote(rel, safe="/"))
 
+    def url_of_path(self, path: str) -> str:
+        """The URL of an output path ("zh/tags/x/index.html" -> "/zh/tags/x/"), encoded as
+        route() encodes it."""
+        return self._url(path[:-len("index.html")] if path.endswith("index.html") else path)
+
     def absolute(self, url: str) -> str:
         """A full URL when the base URL has a host, else the path as is."""
         return self.origin + url
