@@ -376,6 +376,22 @@ def test_tag_urls_stay_when_tags_sharing_their_slug_come_and_go(tmp_path: Path) 
     assert tag_dirs(["Kling 2.0", "kling-2.0"])["Kling 2.0"] == "kling-20"
 
 
+def test_a_month_is_one_group_with_the_spans_it_begins_after_it(tmp_path: Path) -> None:
+    """A quarter sorts between the days of its first month (by start, then end): the
+    month's heading must not come back after it."""
+    events = build_data.make_chronology().events[:4]
+    dates = [("2025-01-01", "2025-01-01", "day", "1 Jan 2025"), ("2025-01-01", "2025-03-31", "quarter", "Q1 2025"),
+             ("2025-01-15", "2025-01-15", "day", "15 Jan 2025"), ("2025-02-03", "2025-02-03", "day", "3 Feb 2025")]
+    for e, (start, end, precision, shown) in zip(events, dates):
+        e["date"] = build_data._date(shown, start, end, precision, start, shown, shown)
+    build_site(build_data.make_chronology(events=events), tmp_path / "s", langs=("en",))
+    page = (tmp_path / "s/years/2025/index.html").read_text("utf-8")
+    headings = re.findall(r'<h2 class="month-heading">([^<]+)</h2>', page)
+    assert headings == ["January 2025", "Jan – Mar 2025", "February 2025"]
+    january = page.split("January 2025")[1].split("Jan – Mar 2025")[0]
+    assert january.count('<article class="event') == 2 and 'id="m-2025-01"' in page
+
+
 def test_tags_are_listed_as_a_reader_sorts_them(tmp_path: Path) -> None:
     names = ["Xiaomi", "vivo", "a16z", "ARR", "advertising"]  # (the fixture has five events)
     events = build_data.make_chronology().events

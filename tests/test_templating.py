@@ -101,3 +101,17 @@ def test_an_undefined_value_still_fails_the_render() -> None:
     _, site = _pair()
     with pytest.raises(UndefinedError):
         site.from_string("{{ missing }}").render()
+
+
+@pytest.mark.parametrize("text,on_zh,on_en", [
+    ("Sources differ: this article says more than 1.5亿", "en", None),  # English with a figure in Chinese
+    ("Kling AI revenue in a quarter, yuan.", "en", None),
+    ("可灵 Kling", None, "zh"),
+    ("快手", None, "zh"),
+    ("Report 12 报道", None, "zh"),
+    ("2025", None, None),
+    ("", None, None),
+])
+def test_lang_of_follows_the_script_a_text_mostly_uses(text, on_zh, on_en) -> None:
+    from timeline.templating import lang_of
+    assert (lang_of(text, "zh"), lang_of(text, "en")) == (on_zh, on_en)

@@ -219,6 +219,10 @@ class Site:
                     break
                 self.source_pages.append([])
                 room = SOURCES_PAGE_WEIGHT
+        # where an event goes on a list page: its first month, then its last when that is
+        # later ("" sorts first: a month's own events come before the spans it begins)
+        self.month_order = [(e["date"]["start"][:7], "" if e["date"]["end"][:7] == e["date"]["start"][:7]
+                             else e["date"]["end"][:7]) for e in events]
         # groupings (indices in chronological order)
         self.by_year: dict[int, list[int]] = defaultdict(list)
         self.by_cat: dict[str, list[int]] = defaultdict(list)
@@ -554,12 +558,14 @@ class Site:
         return templating.render(self._template(template), ctx)
 
     def _groups(self, idx: list[int], lang: str) -> list[NS]:
-        """Consecutive runs of events in the same month (or the same span of months), each
-        with its cards joined into one string (the template prints it once)."""
+        """The events of a page by month, each group with its cards joined into one string
+        (the template prints it once). Events that start in a month and end in a later
+        one form a group of their own (the span), after the month's own events: "April
+        2025", then "Apr – Jun 2025", not "April" again after the span."""
         groups: list[NS] = []
         seen_ids: set[str] = set()
         key, cards = None, []
-        for i in idx:
+        for i in sorted(idx, key=self.month_order.__getitem__):  # stable: date order in a group
             d = self.events[i]["date"]
             start, end = d["start"], d["end"]
             if key != (start[:7], end[:7]):
