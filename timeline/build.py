@@ -220,9 +220,10 @@ class Site:
                 self.source_pages.append([])
                 room = SOURCES_PAGE_WEIGHT
         # where an event goes on a list page: its first month, then its last when that is
-        # later ("" sorts first: a month's own events come before the spans it begins)
-        self.month_order = [(e["date"]["start"][:7], "" if e["date"]["end"][:7] == e["date"]["start"][:7]
-                             else e["date"]["end"][:7]) for e in events]
+        # later ("2025-04" sorts before "2025-042025-06": a month's own events come before
+        # the spans it begins)
+        self.month_order = [e["date"]["start"][:7] + ("" if e["date"]["end"][:7] == e["date"]["start"][:7]
+                                                      else e["date"]["end"][:7]) for e in events]
         # groupings (indices in chronological order)
         self.by_year: dict[int, list[int]] = defaultdict(list)
         self.by_cat: dict[str, list[int]] = defaultdict(list)
