@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import sys
@@ -15,7 +16,8 @@ import build as bench  # noqa: E402
 import build_data  # noqa: E402
 
 from timeline import output  # noqa: E402
-from timeline.build import build_site  # noqa: E402
+from timeline import search  # noqa: E402
+from timeline.build import TEXT_KIND, build_site  # noqa: E402
 from timeline.chronology import Chronology  # noqa: E402
 from timeline.errors import BuildError  # noqa: E402
 from timeline.fragments import INDEX, FragmentStore, store_dir  # noqa: E402
@@ -83,11 +85,26 @@ def test_store_holds_every_piece_of_every_event(tmp_path: Path, many_pages, jobs
     build_site(chrono, site, jobs=jobs)
     index = marshal.loads((store_dir(site) / INDEX).read_bytes())
     counts = {kind: len(keys) // 16 for kind, (keys, *_) in index["kinds"].items()}
-    assert counts == {b"card-en": 150, b"card-zh": 150, b"json": 150, b"ics": 150}
+    assert counts == {b"card-en": 150, b"card-zh": 150, b"json": 150, b"ics": 150, TEXT_KIND: 150}
     chrono.events[10]["body"] += " More."
     build_site(chrono, site, jobs=jobs)
     index = marshal.loads((store_dir(site) / INDEX).read_bytes())
     assert {kind: len(keys) // 16 for kind, (keys, *_) in index["kinds"].items()} == counts
+
+
+def test_search_words_are_kept_and_only_a_changed_event_is_read_again(tmp_path: Path, monkeypatch) -> None:
+    site = tmp_path / "site"
+    chrono = synthetic(150)
+    build_site(chrono, site, jobs=1)
+    words = [search.event_text(e) for e in chrono.events]
+    assert json.loads((site / "search/text-0.json").read_text("utf-8")) == words
+    read = []
+    monkeypatch.setattr(search, "event_text", lambda ev: read.append(ev["slug"]) or "changed words")
+    chrono.events[10]["title"] += " renamed"
+    build_site(chrono, site, jobs=1)
+    assert read == ["event-000010"]
+    words[10] = "changed words"
+    assert json.loads((site / "search/text-0.json").read_text("utf-8")) == words
 
 
 def _fresh(chrono: Chronology, out: Path) -> Path:

@@ -55,6 +55,7 @@ FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
 FORMAT = b"timeline-site-8"  # bump when the page keys' meaning changes
+TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -776,8 +777,22 @@ class Site:
                             iso_extent(d["start"], d["end"], d.get("precision")) or ""])
         return search.docs_chunk(records)
 
-    def render_search_text(self, k: int) -> str:
-        return search.text_chunk([search.event_text(self.events[i]) for i in self.search_chunks[k]])
+    def render_search_text(self, k: int) -> fragments.Joined:
+        """A chunk of the search index's words, joined from each event's piece in the
+        fragment store: a one-event change reads the words of one event, not the chunk's
+        500 (search.text_chunk's JSON, written piece by piece)."""
+        page = fragments.Joined(self.fragments)
+        page.add(b"[")
+        for n, i in enumerate(self.search_chunks[k]):
+            if n:
+                page.add(b",")
+            page.add_piece(TEXT_KIND, self.ekeys[i], functools.partial(self.text_piece, i))
+        page.add(b"]\n")
+        return page
+
+    def text_piece(self, i: int) -> str:
+        """Event i's words as the search index's text chunks show them (a JSON string)."""
+        return compact_json(search.event_text(self.events[i]))
 
     def render_categories(self, lang: str) -> str:
         r = self.router
@@ -961,7 +976,7 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
             site.fragments.abandon()
             raise
         saving = time.perf_counter()
-        keep = {kind: site.ekeys for kind in [*site.card_kinds.values(), b"json"]}
+        keep = {kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", TEXT_KIND]}
         site.fragments.save(keep=keep | {b"ics": site.ikeys})
     report.seconds = time.perf_counter() - started
     report.phases.update(index=indexed - started, plan=planned - indexed,

@@ -1,5 +1,5 @@
-"""Rendered per-event pieces, kept on disk between builds: event cards, and each event's
-part of events.json and calendar.ics.
+"""Rendered per-event pieces, kept on disk between builds: event cards, each event's
+part of events.json and calendar.ics, and its words for the search index.
 
 A piece is stored under (kind, key): the key is the event's 16-byte digest, which already
 covers everything the piece shows, so a stored piece is valid for as long as its key is

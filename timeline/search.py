@@ -123,9 +123,5 @@ def docs_chunk(records: list[list]) -> str:
     return _dump(records)
 
 
-def text_chunk(texts: list[str]) -> str:
-    return _dump(texts)
-
-
 def _dump(value) -> str:
     return compact_json(value) + "\n"
