@@ -145,8 +145,8 @@ def _bad(tmp_path, name, text):
      "a.json field 'events[0].date': could not read"),
     ("a.yaml", "events:\n  - title: x\n    category: other\n    date: 2025-01-01\n"
      "  - title: y\n    category: wrong\n    date: 2025-01-01\n",
-     "a.yaml:5 field 'category': unknown category 'wrong'"),
-    ("a.yaml", "events:\n  - title: x\n    catgory: other\n", "a.yaml:2: unknown field(s) catgory"),
+     "a.yaml:6 field 'category': unknown category 'wrong'"),
+    ("a.yaml", "events:\n  - title: x\n    catgory: other\n", "a.yaml:3: unknown field(s) catgory"),
     ("a.yaml", "events: [\n", "a.yaml:2: invalid YAML"),
     ("a.csv", "title,date,category\nok,2025-01-01,other\nbad,2025-99-01,other\n",
      "a.csv:3 field 'date':"),
@@ -158,7 +158,7 @@ def _bad(tmp_path, name, text):
     ("a.yaml", "events:\n  - title: x\n    category: other\n    date: 2025\n"
      "    sources: [{key: nowhere}]\n", "a.yaml:2: unknown source key 'nowhere'"),
     ("a.yaml", "observations:\n  - series: s\n    period: 2025\n    value: lots\n    source: k\n",
-     "a.yaml:2 field 'value': 'lots' is not a number"),
+     "a.yaml:4 field 'value': 'lots' is not a number"),
 ])
 def test_bad_files_name_file_line_field_and_change_nothing(cli, tmp_path, name, text, message):
     good = _bad(tmp_path, "good.yaml", "events:\n  - title: Good\n    category: other\n"
@@ -237,6 +237,27 @@ def test_unreadable_structure_is_one_line(cli, tmp_path, name, text):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {path}") and result.stderr.count("\n") == 1, result.stderr
     assert "field 'category'" not in result.stderr
+
+
+@pytest.mark.parametrize("name, text, message", [
+    # an unquoted date that is no date: PyYAML raised ValueError (a traceback)
+    ("a.yaml", "events:\n  - title: A\n    category: other\n\n    date: 2025-02-30\n",
+     "a.yaml:5 field 'date': '2025-02-30': February has no day 30"),
+    ("a.yaml", "sources:\n  - key: s\n    title: T\n    published: 2025-13-01\n",
+     "a.yaml:4 field 'published': published '2025-13-01' is not a date"),
+    # the line of the field, not of the event it is in
+    ("a.yaml", "events:\n  - title: A\n\n    date: 2025-01-02\n    categroy: other\n",
+     "a.yaml:5: unknown field(s) categroy;"),
+    ("a.yaml", "events:\n  - title: A\n    category: other\n    date: 2025-01-02\n    tags: [spaceship:x]\n",
+     "a.yaml:5 field 'tags[0]': unknown tag kind 'spaceship'"),
+    ("a.md", "---\ntitle: M\ncategory: other\n\ndate: 2025-02-30\n---\nBody\n",
+     "a.md:5 field 'date': '2025-02-30': February has no day 30"),
+])
+def test_yaml_errors_name_the_line_of_the_field(cli, tmp_path, name, text, message):
+    result = cli("import", _bad(tmp_path, name, text))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"Error: {tmp_path / message}"), result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("line", [2, 4])

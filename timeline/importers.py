@@ -35,15 +35,21 @@ SERIES_KEYS = {"key", "title", "title_zh", "unit", "description"}
 
 @dataclass(frozen=True)
 class Where:
-    """Where a record came from: file, line (when known) and index."""
+    """Where a record came from: file, line (when known) and index; in YAML, the line of
+    each of its keys, so that an error names the line of the field it is about."""
 
     path: str
     line: int | None = None
     item: str | None = None
+    key_lines: dict[str, int] | None = field(default=None, compare=False, hash=False)
 
-    def error(self, message: str, field: str | None = None) -> InputFormatError:
+    def error(self, message: str, field: str | None = None, key: str | None = None) -> InputFormatError:
+        """`field` is what the error is about ("date.base", "tags[1]"); `key` a key whose
+        line to name when the message is about several."""
         name = ".".join(x for x in (self.item if not self.line else None, field) if x) or None
-        return InputFormatError(message, path=self.path, line=self.line, field=name)
+        key = key or (field.split(".")[0].split("[")[0] if field else None)
+        line = (self.key_lines or {}).get(key, self.line) if key else self.line
+        return InputFormatError(message, path=self.path, line=line, field=name)
 
 
 @dataclass
@@ -123,15 +129,30 @@ class _LineLoader(yaml.SafeLoader):
 
 class _LineDict(dict):
     line: int | None = None
+    key_lines: dict | None = None
 
 
 def _construct_mapping(loader, node):
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value
+                         if isinstance(k, yaml.ScalarNode)}
     return mapping
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _construct_timestamp(loader, node):
+    """An unquoted date as PyYAML reads it; one that is no date (2025-02-30) as its text,
+    which the field's own check then refuses with its line (PyYAML raised ValueError)."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _load_yaml(content: str, path: str, offset: int = 0) -> Any:
@@ -228,7 +249,7 @@ def _read_markdown(content: str, path: str, batch: Batch) -> None:
         raise InputFormatError("a Markdown event starts with YAML front matter between "
                                "'---' lines", path=path, line=1)
     front = _load_yaml(m.group(1), path, offset=1)
-    where = Where(path, 1)
+    where = Where(path, 1, key_lines={k: n + 1 for k, n in (getattr(front, "key_lines", None) or {}).items()})
     if not isinstance(front, dict):
         raise where.error("the front matter must be a mapping of fields")
     body = m.group(2).strip("\n")
@@ -260,7 +281,8 @@ def _read_document(data: Any, path: str, batch: Batch, lines: bool | None) -> No
         if not isinstance(items, list):
             raise InputFormatError(f"'{section}' must be a list", path=path)
         for index, item in enumerate(items):
-            where = Where(path, getattr(item, "line", None), f"{section}[{index}]")
+            where = Where(path, getattr(item, "line", None), f"{section}[{index}]",
+                          getattr(item, "key_lines", None))
             if not isinstance(item, dict):
                 raise where.error(f"each of '{section}' must be an object")
             _add_record(kind, dict(item), where, batch)
@@ -344,7 +366,7 @@ def _unknown(record: dict, allowed: set[str], where: Where) -> None:
     extra += record.get("_unknown", [])
     if extra:
         raise where.error(f"unknown field(s) {', '.join(extra)}; allowed: "
-                          f"{', '.join(sorted(allowed))}")
+                          f"{', '.join(sorted(allowed))}", key=extra[0])
 
 
 def _required(record: dict, name: str, where: Where) -> str:
