@@ -86,7 +86,7 @@ def _article(text: str, locator: str, published: str, title: str | None) -> extr
 
 def build_db(data: Path, url: str) -> tuple[int, list[str]]:
     """Import the chronology event by event; returns (events imported, skipped reasons)."""
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)  # a new database in a temporary folder
     batch = importers.Batch()
     skipped = []
     files = sorted(glob.glob(str(data / "*.yaml")))

@@ -410,6 +410,7 @@ def test_year_context_is_not_needed_for_full_dates():
     # a borrowed year moves only when the calendar wraps (12月至1月), not for days out of order
     ("2025年11月20日至11月19日", "'2025年11月20日至11月19日': the range ends (2025-11-19) before it starts (2025-11-20)"),
     ("2025年11月20日至19日", "'2025年11月20日至19日': the range ends (2025-11-19) before it starts (2025-11-20)"),
+    ("Christmas 2024 to Dec 5", "'Christmas 2024 to Dec 5': the range ends (2024-12-05) before it starts (2024-12-25)"),
     ("Monday 3 May 2025", "'Monday 3 May 2025': 3 May 2025 is a Saturday, not a Monday"),
     ("15", "could not read '15' as a date; try 2025-04-15, 'Sep 2025' or '2025年9月下旬'"),
 ])
@@ -453,6 +454,10 @@ def test_since_a_month_after_the_base_is_an_error():
     ("2024年底至2025年初", "2024-09/2025-04", "late 2024 – early 2025", "2024年底至2025年初"),
     ("2024年12月30日至1月2日", "2024-12-30/2025-01-02", "30 Dec 2024 – 2 Jan 2025",
      "2024年12月30日至2025年1月2日"),
+    ("2024年9月上旬至9月中旬", "2024-09-01/2024-09-20", "early Sep – mid Sep 2024", "2024年9月上旬至9月中旬"),
+    ("2024年初至年中", "2024-01/2024-08", "early 2024 – mid 2024", "2024年初至2024年中"),
+    # a lunar year wraps as a calendar year does
+    ("2024年元宵节至春节", "2024-02-24/2025-01-29", "24 Feb 2024 – 29 Jan 2025", "2024年2月24日至2025年1月29日"),
     ("约2025年9月下旬", "2025-09-21~/2025-09-30~", "about late Sep 2025", "2025年9月下旬左右"),
 ])
 def test_edtf_and_display(text, edtf, en, zh):
@@ -586,3 +591,26 @@ def test_iso_bounds_and_extent_say_no_more_than_is_known(start, end, precision, 
     from timeline.dates import iso_bounds, iso_extent
     assert iso_bounds(start, end, precision) == bounds
     assert iso_extent(start, end, precision) == extent
+
+
+def test_ranges_between_parts_of_months_and_years_read_back():
+    """Every "Y年M月X旬至Y年M月X旬" and "Y年X至Y年X" shows a text that reads back to the same
+    interval and precision, in both languages (within one month or year, or across)."""
+    parts_m, parts_y = ["上旬", "中旬", "下旬"], ["初", "中", "底"]
+    texts = [f"2024年{m1}月{p1}至{y2}年{m2}月{p2}"
+             for m1 in range(1, 13) for p1 in parts_m for y2 in (2024, 2025)
+             for m2 in range(1, 13) for p2 in parts_m if (y2, m2) >= (2024, m1)]
+    texts += [f"{y1}年{p1}至{y2}年{p2}" for y1 in (2024,) for p1 in parts_y
+              for y2 in (2024, 2025) for p2 in parts_y]
+    checked = 0
+    for text in texts:
+        try:
+            got = parse_date(text, BASE)
+        except DateParseError:
+            continue  # ends before it starts (2024年9月下旬至9月上旬)
+        for lang in ("en", "zh"):
+            again = parse_date(got.display(lang), BASE)
+            assert (again.start, again.end, again.precision) == (got.start, got.end, got.precision), \
+                (text, got.display(lang))
+        checked += 1
+    assert checked > 1000

@@ -107,6 +107,8 @@ def test_an_undefined_value_still_fails_the_render() -> None:
     ("Sources differ: this article says more than 1.5亿", "en", None),  # English with a figure in Chinese
     ("Kling AI revenue in a quarter, yuan.", "en", None),
     ("可灵 Kling", None, "zh"),
+    ("张迪 (Zhang Di)", None, "zh"),  # a Chinese name with its reading
+    ("Zhang Di left Kuaishou for Bilibili 张迪", "en", None),
     ("快手", None, "zh"),
     ("Report 12 报道", None, "zh"),
     ("2025", None, None),

@@ -54,7 +54,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-8"  # bump when the page keys' meaning changes
+FORMAT = b"timeline-site-9"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -778,9 +778,9 @@ class Site:
         return search.docs_chunk(records)
 
     def render_search_text(self, k: int) -> fragments.Joined:
-        """A chunk of the search index's words, joined from each event's piece in the
-        fragment store: a one-event change reads the words of one event, not the chunk's
-        500 (search.text_chunk's JSON, written piece by piece)."""
+        """A chunk of the search index's words (a JSON list of strings), joined from each
+        event's piece in the fragment store: a one-event change reads the words of one
+        event, not the chunk's 500."""
         page = fragments.Joined(self.fragments)
         page.add(b"[")
         for n, i in enumerate(self.search_chunks[k]):

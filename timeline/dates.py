@@ -279,10 +279,10 @@ def _part_of(level: str, start: date, end: date) -> str | None:
 
 
 def _parts_of(level: str, start: date, end: date) -> tuple[str, str] | None:
-    """(part, part) when the interval runs from the start of a BOUNDARIES part of one
-    month (year) to the end of a part of a later month (year): "late Sep – early Oct"."""
-    if (level == "month" and (start.year, start.month) >= (end.year, end.month)) or \
-            (level == "year" and start.year >= end.year):
+    """(part, part) when the interval runs from the start of a BOUNDARIES part of a month
+    (year) to the end of a part of it or of a later month (year): "late Sep – early Oct"."""
+    if (level == "month" and (start.year, start.month) > (end.year, end.month)) or \
+            (level == "year" and start.year > end.year):
         return None
     first = last = None
     for (lvl, part), (lo, hi, _) in BOUNDARIES.items():
@@ -383,8 +383,8 @@ def _describe(start: date, end: date, precision: str, zh: bool) -> str:
     if precision == "month-part" and (part := _part_of("month", start, end)):
         return f"{y}年{m}月" + {"early": "上旬", "mid": "中旬", "late": "下旬"}[part] if zh \
             else f"{part} {_MON_EN[m - 1]} {y}"
-    if precision == "month-part" and not same_month and (parts := _parts_of("month", start, end)):
-        first, last = parts  # from a part of one month to a part of a later one
+    if precision == "month-part" and (parts := _parts_of("month", start, end)):
+        first, last = parts  # from a part of a month to a later part of it or of a later month
         if zh:
             zh_part = {"early": "上旬", "mid": "中旬", "late": "下旬"}
             return (f"{y}年{m}月{zh_part[first]}至" + (f"{end.year}年" if end.year != y else "")
@@ -407,7 +407,7 @@ def _describe(start: date, end: date, precision: str, zh: bool) -> str:
     if precision == "year-part" and (part := _part_of("year", start, end)):
         return f"{y}年" + {"early": "初", "mid": "中", "late": "底"}[part] if zh else f"{part} {y}"
     if precision == "year-part" and (parts := _parts_of("year", start, end)):
-        first, last = parts  # from a part of one year to a part of a later one
+        first, last = parts  # from a part of a year to a later part of it or of a later year
         zh_part = {"early": "初", "mid": "中", "late": "底"}
         return (f"{y}年{zh_part[first]}至{end.year}年{zh_part[last]}" if zh
                 else f"{first} {y} – {last} {end.year}")

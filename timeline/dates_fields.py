@@ -316,8 +316,8 @@ def _combine(left: tuple, right: tuple) -> str:
         return "month" if (ls.year, ls.month) == (re_.year, re_.month) else "months"
     if lp == rp == "year":
         return "year" if ls.year == re_.year else "range"
-    if lp == rp and lp in ("month-part", "year-part"):  # "9月底至10月初", "late 2024 to early 2025"
-        return lp
+    if lp == rp and lp in ("month-part", "year-part"):
+        return lp  # "9月上旬至中旬", "9月底至10月初", "late 2024 to early 2025"
     return "range"
 
 
@@ -407,8 +407,8 @@ def _resolve_sides(sides: list[dict], text: str, base: date, ctx_year: int | Non
     recent one and each later one the first after the one before; else the last is
     resolved and each earlier one is the latest before the one after it. A borrowed year
     that puts a side on the wrong side of its neighbour moves by one when the calendar
-    wraps ("2024年12月至1月"); one that does not ("11月20日至19日") is left for the caller
-    to refuse as a range ending before it starts.
+    wraps ("2024年12月至1月", and a lunar year: "2024年元宵节至春节"); one that does not
+    ("11月20日至19日") is left for the caller to refuse as a range ending before it starts.
     Also returns whether the sides stand alone (only years borrowed, from the left).
     """
     n = len(sides)
@@ -435,8 +435,10 @@ def _resolve_sides(sides: list[dict], text: str, base: date, ctx_year: int | Non
                                 anchor=None if _anchored(sides[i]) else spans[i + 1][1])
     for i in range(1, n):
         left, right = spans[i - 1], spans[i]
-        if left[0] <= right[1] or right[1].month >= left[0].month:
-            continue  # in order; or out of order within the calendar (11月20日至19日): an error
+        if left[0] <= right[1]:
+            continue
+        if right[1].month >= left[0].month and "lunar" not in sides[i - 1] and "lunar" not in sides[i]:
+            continue  # out of order within one month (11月20日至19日): the caller refuses it
         if borrowed[i - 1]:
             sides[i - 1] = _shift_year(sides[i - 1], -1)
             spans[i - 1] = _resolve(sides[i - 1], text, base)

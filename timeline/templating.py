@@ -136,23 +136,23 @@ def month_label(start: str, end: str, lang: str) -> str:
 
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_LATIN = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 @functools.lru_cache(maxsize=65536)
 def lang_of(text: str | None, page_lang: str) -> str | None:
     """The lang attribute a short text needs on a page in `page_lang` (None: the page's).
 
-    The text is in the script it mostly uses, a Chinese character weighing as much as
-    three Latin letters (about a word each): "Sources differ: more than 1.5亿" is English,
-    "可灵 Kling" and "快手" Chinese."""
+    The text is in the script it mostly uses, a Chinese character weighing as much as a
+    Latin word: "Sources differ: more than 1.5亿" is English; "张迪 (Zhang Di)", "可灵
+    Kling" and "快手" are Chinese."""
     if not text:
         return None
     cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text)) if cjk else (1 if _LATIN.search(text) else 0)
-    if not cjk and not latin:
+    words = len(_LATIN_WORD.findall(text)) if cjk else (1 if _LATIN_WORD.search(text) else 0)
+    if not cjk and not words:
         return None
-    lang = "zh" if 3 * cjk >= latin else "en"
+    lang = "zh" if cjk >= words else "en"
     return None if lang == page_lang else lang
 
 
@@ -325,7 +325,7 @@ def escape_text(value) -> str:
     """markupsafe.escape(value) as a plain str: the same characters, without building a
     Markup object (a Python call of its own). What a template prints needs no Markup:
     Jinja joins it into the page, or into a buffer that it marks safe as a whole."""
-    if value.__class__ is str:
+    if type(value) is str:
         return _escape_inner(value)
     if hasattr(value, "__html__"):
         return value.__html__()
