@@ -342,6 +342,16 @@ def test_export_file_mode_is_the_umask_or_the_replaced_file(cli, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_export_onto_a_folder_fails_and_leaves_no_temporary_file(cli, tmp_path):
+    cli("import", SAMPLE)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = cli("export", "-o", folder)
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: cannot write {folder}")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert list(folder.iterdir()) == []
+
+
 def test_check_lists_conflicting_observations(cli):
     cli("import", SAMPLE)
     result = cli("check")

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -85,15 +86,24 @@ def test_sigterm_stops_serve_as_ctrl_c_does(tmp_path: Path) -> None:
     assert timeline("--db", "events.db", "import", str(SAMPLE), cwd=tmp_path).returncode == 0
     server = subprocess.Popen([sys.executable, "-m", "timeline", "--db", "events.db", "serve", "--port", "0"],
                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    while not (line := server.stdout.readline()).startswith("Serving") and line:
-        pass
-    assert line.startswith("Serving")
-    edit = timeline("--db", "events.db", "edit", "kling-2-0-release", "--title", "Renamed", cwd=tmp_path)
-    assert edit.returncode == 0, edit.stderr
-    assert server.stdout.readline().startswith("Built ")  # the watcher saw the commit
-    assert (tmp_path / "events.db-wal").exists()  # and its connection keeps the log open
-    server.send_signal(signal.SIGTERM)
-    out, _ = server.communicate(timeout=30)
+    # a server that stops writing is killed after 60 s: a read then ends and the test fails
+    watchdog = threading.Timer(60, server.kill)
+    watchdog.start()
+    try:
+        while not (line := server.stdout.readline()).startswith("Serving") and line:
+            pass
+        assert line.startswith("Serving")
+        edit = timeline("--db", "events.db", "edit", "kling-2-0-release", "--title", "Renamed", cwd=tmp_path)
+        assert edit.returncode == 0, edit.stderr
+        assert server.stdout.readline().startswith("Built ")  # the watcher saw the commit
+        assert (tmp_path / "events.db-wal").exists()  # and its connection keeps the log open
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
     assert server.returncode == 0 and out.rstrip().endswith("Stopped."), out
     assert not (tmp_path / "events.db-wal").exists()
 

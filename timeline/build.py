@@ -24,7 +24,6 @@ A first build renames its tree into place; the next build makes the spare.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import marshal
 import time
@@ -41,6 +40,7 @@ from markupsafe import Markup
 import timeline
 from timeline import charts, feeds, fragments, markup, output, search, templating
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
+from timeline.chronology import gc_paused
 from timeline.dates import iso_bounds, iso_extent
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
@@ -104,6 +104,11 @@ class BuildReport:
 def date_display(date: dict, lang: str) -> str:
     display = date.get("display") or {}
     return display.get(lang) or display.get("en") or date.get("edtf") or date["start"]
+
+
+def date_datetime(date: dict) -> str | None:
+    """A stored date's <time datetime> value (dates.iso_extent), or None across years."""
+    return iso_extent(date["start"], date["end"], date.get("precision"))
 
 
 def tag_segment(name: str) -> str:
@@ -293,7 +298,7 @@ class Site:
             "text_lang": text_lang, "lang_differs": text_lang.split("-")[0] != lang,
             "summary": self._summary(body), "body_md": body, "date": date_display(d, lang),
             "start": d["start"], "end": d["end"], "precision": d.get("precision"),
-            "datetime": iso_extent(d["start"], d["end"], d.get("precision")),
+            "datetime": date_datetime(d),
             "category": e["category"], "category_label": self._category(e["category"], lang)[0],
             "category_url": self._category(e["category"], lang)[1],
             "tags": [self._tag(t["kind"], t["name"], lang) for t in e["tags"]],
@@ -774,7 +779,7 @@ class Site:
                             text_lang if text_lang.split("-")[0] != lang else "",
                             date_display(d, lang), d["start"], cat_index[e["category"]],
                             [tag_index[(t["kind"], t["name"])] for t in e["tags"]],
-                            iso_extent(d["start"], d["end"], d.get("precision")) or ""])
+                            date_datetime(d) or ""])
         return search.docs_chunk(records)
 
     def render_search_text(self, k: int) -> fragments.Joined:
@@ -935,14 +940,9 @@ def build_site(chrono, out_dir: Path, *, base_url: str = "/", templates_dir: Pat
     # the collector's passes over the chronology, the plan and the pages, hundreds of
     # thousands of objects, took a second at 100,000 events; and in a forked worker each
     # pass would copy every page of memory it walked.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _build(chrono, out_dir, base_url=base_url, templates_dir=templates_dir, langs=langs,
                       options=options, jobs=jobs, progress=progress)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, progress) -> BuildReport:

@@ -371,6 +371,10 @@ def _day_en(d: date) -> str:
     return f"{d.day} {_MON_EN[d.month - 1]} {d.year}"
 
 
+_ZH_MONTH_PART = {"early": "上旬", "mid": "中旬", "late": "下旬"}
+_ZH_YEAR_PART = {"early": "初", "mid": "中", "late": "底"}
+
+
 def _describe(start: date, end: date, precision: str, zh: bool) -> str:
     shape = _shape(start, end)
     y, m = start.year, start.month
@@ -381,14 +385,13 @@ def _describe(start: date, end: date, precision: str, zh: bool) -> str:
         return (f"{y}年{m}月{start.day}日至{end.day}日" if zh
                 else f"{start.day}–{end.day} {_MON_EN[m - 1]} {y}")
     if precision == "month-part" and (part := _part_of("month", start, end)):
-        return f"{y}年{m}月" + {"early": "上旬", "mid": "中旬", "late": "下旬"}[part] if zh \
+        return f"{y}年{m}月" + _ZH_MONTH_PART[part] if zh \
             else f"{part} {_MON_EN[m - 1]} {y}"
     if precision == "month-part" and (parts := _parts_of("month", start, end)):
         first, last = parts  # from a part of a month to a later part of it or of a later month
         if zh:
-            zh_part = {"early": "上旬", "mid": "中旬", "late": "下旬"}
-            return (f"{y}年{m}月{zh_part[first]}至" + (f"{end.year}年" if end.year != y else "")
-                    + f"{end.month}月{zh_part[last]}")
+            return (f"{y}年{m}月{_ZH_MONTH_PART[first]}至" + (f"{end.year}年" if end.year != y else "")
+                    + f"{end.month}月{_ZH_MONTH_PART[last]}")
         return (f"{first} {_MON_EN[m - 1]}" + (f" {y}" if end.year != y else "")
                 + f" – {last} {_MON_EN[end.month - 1]} {end.year}")
     if precision == "month" and shape != "day" and same_month:
@@ -405,11 +408,10 @@ def _describe(start: date, end: date, precision: str, zh: bool) -> str:
         h = 1 if m == 1 else 2
         return f"{y}年{'上' if h == 1 else '下'}半年" if zh else f"H{h} {y}"
     if precision == "year-part" and (part := _part_of("year", start, end)):
-        return f"{y}年" + {"early": "初", "mid": "中", "late": "底"}[part] if zh else f"{part} {y}"
+        return f"{y}年" + _ZH_YEAR_PART[part] if zh else f"{part} {y}"
     if precision == "year-part" and (parts := _parts_of("year", start, end)):
         first, last = parts  # from a part of a year to a later part of it or of a later year
-        zh_part = {"early": "初", "mid": "中", "late": "底"}
-        return (f"{y}年{zh_part[first]}至{end.year}年{zh_part[last]}" if zh
+        return (f"{y}年{_ZH_YEAR_PART[first]}至{end.year}年{_ZH_YEAR_PART[last]}" if zh
                 else f"{first} {y} – {last} {end.year}")
     if precision == "year" and shape == "year" and y == end.year:
         return f"{y}年" if zh else f"{y}"

@@ -47,9 +47,14 @@ class Where:
         """`field` is what the error is about ("date.base", "tags[1]"); `key` a key whose
         line to name when the message is about several."""
         name = ".".join(x for x in (self.item if not self.line else None, field) if x) or None
-        key = key or (field.split(".")[0].split("[")[0] if field else None)
+        key = key or (field_key(field) if field else None)
         line = (self.key_lines or {}).get(key, self.line) if key else self.line
         return InputFormatError(message, path=self.path, line=line, field=name)
+
+
+def field_key(field: str) -> str:
+    """The record's key a field is under: "date" for "date.base", "tags" for "tags[1]"."""
+    return field.split(".")[0].split("[")[0]
 
 
 @dataclass
@@ -376,6 +381,14 @@ def _required(record: dict, name: str, where: Where) -> str:
     return value
 
 
+def _base(value: Any, where: Where, name: str) -> str | None:
+    """A date's base as text, refused under its own field name when it is no date."""
+    base = _text(value, where, name)
+    if base:
+        _checked(where, name, records.check_iso_date, base, "base")
+    return base
+
+
 def date_from_value(value: Any, where: Where, name: str = "date",
                     base: Any = None) -> StoredDate:
     if isinstance(value, (date, datetime)):
@@ -384,16 +397,11 @@ def date_from_value(value: Any, where: Where, name: str = "date",
         value = _text(value, where, name)
         if not value:
             raise where.error("is empty", name)
-        base = _text(base, where, "base")
-        if base:
-            _checked(where, "base", records.check_iso_date, base, "base")
-        return _checked(where, name, records.read_date, value, base)
+        return _checked(where, name, records.read_date, value, _base(base, where, "base"))
     if not isinstance(value, dict):
         raise where.error("must be date text or an object with text (and base)", name)
     text = _text(value.get("text"), where, f"{name}.text") or ""
-    base_ = _text(value.get("base", base), where, f"{name}.base")
-    if base_:
-        _checked(where, f"{name}.base", records.check_iso_date, base_, "base")
+    base_ = _base(value.get("base", base), where, f"{name}.base")
     if value.get("start") or value.get("end") or value.get("precision"):
         for part in ("start", "end", "precision"):
             if not value.get(part):

@@ -84,15 +84,16 @@ def edit_from_options(engine: Engine, slug: str, changes: dict, *,
 
 def event_from_options(record: dict) -> EventIn:
     """An event from command-line options (None = not given); errors name the option."""
-    from timeline.importers import Where, event_from_dict
+    from timeline.importers import Where, event_from_dict, field_key
     record = {k: v for k, v in record.items() if v is not None}
     try:
         return event_from_dict(record, Where("command line"))
     except InputFormatError as e:
-        field = e.field or ""
-        option = "--base" if field.endswith(".base") else \
-            "--" + field.split(".")[0].split("[")[0].replace("tags", "tag").replace("sources", "source")
-        raise ValidationError(f"{option}: {e.reason}" if e.field else e.reason) from None
+        if not e.field:
+            raise ValidationError(e.reason) from None
+        key = "base" if e.field.endswith(".base") else field_key(e.field)
+        option = "--" + {"tags": "tag", "sources": "source"}.get(key, key)
+        raise ValidationError(f"{option}: {e.reason}") from None
 
 
 def get_event(engine: Engine, slug: str) -> dict:
