@@ -176,6 +176,15 @@ def _event(**fields) -> str:
     return json.dumps({"events": [{"title": "T", "category": "other", "date": "2025-01-01", **fields}]})
 
 
+@pytest.mark.parametrize("given, stored", [
+    (9007199254740993, 9007199254740993),   # 2^53 + 1: a float would make it ...992
+    ("-9223372036854775807", -9223372036854775807), ("3.0", 3), (True, 1), ("1e3", 1000)])
+def test_importance_is_read_exactly(given, stored):
+    from timeline.importers import Where, event_from_dict
+    event = {"title": "T", "category": "other", "date": "2025-01-01", "importance": given}
+    assert event_from_dict(event, Where("a.json")).importance == stored
+
+
 def _observation(value) -> str:
     return ('{"sources": [{"key": "s1", "title": "S"}], "observations": [{"series": "x", '
             f'"period": "2025-01", "value": {value}, "source": "s1"}}]}}')

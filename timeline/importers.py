@@ -496,13 +496,16 @@ def _importance(value: Any, where: Where) -> int:
     if not isinstance(value, bool):
         value = _text(value, where, "importance")
     try:
-        number = float(value)
-        whole = number.is_integer() and abs(number) < 2 ** 63
-    except (TypeError, ValueError):
-        whole = False
-    if not whole:
+        number = int(value)  # exact: through a float, 9007199254740993 became ...992
+    except ValueError:
+        try:
+            as_float = float(value)  # "3.0", "1e3"
+        except ValueError:
+            as_float = math.nan
+        number = int(as_float) if as_float.is_integer() else None
+    if number is None or abs(number) >= 2 ** 63:
         raise where.error("must be a whole number (below 2^63)", "importance")
-    return int(number)
+    return number
 
 
 def source_from_dict(record: dict, where: Where) -> SourceIn:
