@@ -185,6 +185,23 @@ def test_importance_is_read_exactly(given, stored):
     assert event_from_dict(event, Where("a.json")).importance == stored
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "yaml", "csv"])
+def test_importance_survives_export_edit_and_import(cli, tmp_path, fmt):
+    """importance was stored and then lost: export left it out, and edit set it back to 0."""
+    path = tmp_path / "a.json"
+    path.write_text(_event(slug="ranked", importance=7), encoding="utf-8")
+    assert cli("import", path).exit_code == 0
+    assert cli("edit", "ranked", "--title", "Renamed").exit_code == 0
+    assert json.loads(cli("show", "ranked", "--json").stdout)["importance"] == 7
+    first = tmp_path / f"first.{fmt}"
+    assert cli("export", "--format", fmt, "-o", first).exit_code == 0
+    assert cli("rm", "ranked", "--yes").exit_code == 0
+    assert cli("import", first).exit_code == 0
+    again = tmp_path / f"again.{fmt}"
+    assert cli("export", "--format", fmt, "-o", again).exit_code == 0
+    assert again.read_bytes() == first.read_bytes() and b"importance" in first.read_bytes()
+
+
 def _observation(value) -> str:
     return ('{"sources": [{"key": "s1", "title": "S"}], "observations": [{"series": "x", '
             f'"period": "2025-01", "value": {value}, "source": "s1"}}]}}')

@@ -36,7 +36,7 @@ class Chronology:
 
 # The columns each part is read with, in the order events_from_rows and load unpack them.
 EVENT_COLUMNS = ("id", "slug", "title", "category", "body", "lang", "date_text", "date_base",
-                 "date_start", "date_end", "date_precision", "date_edtf")
+                 "date_start", "date_end", "date_precision", "date_edtf", "importance")
 _SQL = {
     "events": f"SELECT {', '.join(EVENT_COLUMNS)} FROM event "
               "ORDER BY date_start, date_end, slug",
@@ -185,7 +185,7 @@ def events_from_rows(events, tags, event_tags, sources, citations, translations)
         dates: dict[tuple, dict] = {}
         out = []
         for (event_id, slug, title, category, body, lang,
-             d_text, d_base, d_start, d_end, d_precision, d_edtf) in events:
+             d_text, d_base, d_start, d_end, d_precision, d_edtf, importance) in events:
             key = (d_text, d_base, d_start, d_end, d_precision, d_edtf)
             date_ = dates.get(key)
             if date_ is None:
@@ -199,7 +199,7 @@ def events_from_rows(events, tags, event_tags, sources, citations, translations)
                 translated = dict(sorted(translated.items()))
             out.append(records.event_dict(slug, title, category, body, lang, date_,
                                           event_tag_lists.get(event_id) or [],
-                                          cites.get(event_id) or [], translated))
+                                          cites.get(event_id) or [], translated, importance))
         return out
 
 

@@ -64,8 +64,9 @@ CSV_DATE = ("text", "base", "start", "end", "precision", "edtf")
 
 def _dumps_csv(chrono: Chronology) -> str:
     langs = sorted({lang for e in chrono.events for lang in e["translations"]})
+    ranked = any(e.get("importance") for e in chrono.events)  # a column only when it says something
     header = (["slug", "title", "category"] + [f"date_{k}" for k in CSV_DATE] +
-              ["tags", "sources", "body", "lang"] +
+              ["tags", "sources", "body", "lang"] + (["importance"] if ranked else []) +
               [f"{part}_{lang}" for lang in langs for part in ("title", "body")])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -78,7 +79,7 @@ def _dumps_csv(chrono: Chronology) -> str:
             [e["date"][k] or "" for k in CSV_DATE] +
             [csv_list(f"{t['kind']}:{t['name']}" for t in e["tags"]),
              csv_list(s["url"] or s["title"] for s in e["sources"]),
-             e["body"], e["lang"]] + trans)])
+             e["body"], e["lang"]] + ([str(e.get("importance", 0))] if ranked else []) + trans)])
     return out.getvalue()
 
 

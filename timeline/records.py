@@ -255,11 +255,13 @@ def make_source_key(ref: SourceRef) -> str:
 # ---------------------------------------------------------------- outgoing shapes
 
 def event_dict(slug: str, title: str, category: str, body: str, lang: str, date_: dict,
-               tags: list[dict], sources: list[dict], translations: dict[str, dict]) -> dict:
+               tags: list[dict], sources: list[dict], translations: dict[str, dict],
+               importance: int = 0) -> dict:
     """The contract JSON of one event (docs/formats.md), from its columns. `date_` is a
     StoredDate.to_dict(), `tags` tag_dict()s, `sources` citation_dict()s, `translations`
-    translation_dict()s by language, in order of language."""
-    return {
+    translation_dict()s by language, in order of language; `importance` only when it is
+    not the default 0."""
+    event = {
         "slug": slug,
         "title": title,
         "category": sys.intern(category),
@@ -270,6 +272,9 @@ def event_dict(slug: str, title: str, category: str, body: str, lang: str, date_
         "sources": sources,
         "translations": translations,
     }
+    if importance:
+        event["importance"] = importance
+    return event
 
 
 def tag_dict(kind: str, name: str) -> dict:
