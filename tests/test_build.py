@@ -403,6 +403,38 @@ def test_tags_are_listed_as_a_reader_sorts_them(tmp_path: Path) -> None:
     assert shown == ["a16z", "advertising", "ARR", "vivo", "Xiaomi"]
 
 
+def test_chinese_pages_show_a_tags_chinese_name(tmp_path: Path) -> None:
+    """A tag with a Chinese name (Chronology.tags) is shown by it on the Chinese pages: its
+    page, the tags page (sorted by it), the event pages, the filter and the
+    JSON-LD keywords; the search index finds the event by it. Its URL, and every English
+    page, stay as they were."""
+    chrono = build_data.make_chronology()
+    plain = tmp_path / "plain"
+    build_site(chrono, plain)
+    chrono.tags = [{"kind": "organization", "name": "Kuaishou", "name_zh": "快手科技"},
+                   {"kind": "product", "name": "Kling", "name_zh": "可灵模型"}]
+    site = tmp_path / "s"
+    build_site(chrono, site)
+    tag_page = (site / "zh/tags/organization/kuaishou/index.html").read_text("utf-8")
+    assert "<h1><span>快手科技</span>" in tag_page
+    tags = (site / "zh/tags/index.html").read_text("utf-8")
+    products = re.findall(r'<a href="[^"]*/tags/product/[^"]*"[^>]*>([^<]+)</a>', tags)
+    assert products == ["Kling 2.0", "可灵模型"]  # by the name shown: Latin letters first
+    event = (site / "zh/events/kling-launch/index.html").read_text("utf-8")
+    assert '<a href="/zh/tags/organization/kuaishou/">快手科技</a>' in event
+    assert '"keywords":["可灵模型","快手科技"]' in event
+    home = (site / "zh/index.html").read_text("utf-8")
+    assert '<option value="organization:Kuaishou">快手科技</option>' in home
+    words = (site / "search/text-0.json").read_text("utf-8")
+    assert "快手科技" in words and "可灵模型" in words
+    assert '"tags":[{"kind":"organization","name":"Kuaishou","name_zh":"快手科技"}' in \
+        (site / "events.json").read_text("utf-8")  # as `timeline export` gives them
+    other = ("zh/", "search/", "events.json", MANIFEST)
+    english = {k: v for k, v in snapshot(site).items() if not k.startswith(other)}
+    assert english == {k: v for k, v in snapshot(plain).items() if not k.startswith(other)}
+    assert "tags/organization/kuaishou/index.html" in english
+
+
 def test_a_base_url_with_a_space_is_percent_encoded(tmp_path: Path) -> None:
     site = tmp_path / "s"
     build_site(build_data.make_chronology(), site, base_url="https://example.org/my kling/")

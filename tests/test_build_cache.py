@@ -99,7 +99,7 @@ def test_search_words_are_kept_and_only_a_changed_event_is_read_again(tmp_path: 
     words = [search.event_text(e) for e in chrono.events]
     assert json.loads((site / "search/text-0.json").read_text("utf-8")) == words
     read = []
-    monkeypatch.setattr(search, "event_text", lambda ev: read.append(ev["slug"]) or "changed words")
+    monkeypatch.setattr(search, "event_text", lambda ev, names=(): read.append(ev["slug"]) or "changed words")
     chrono.events[10]["title"] += " renamed"
     build_site(chrono, site, jobs=1)
     assert read == ["event-000010"]

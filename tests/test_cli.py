@@ -9,6 +9,7 @@ import pytest
 import typer
 
 from timeline.cli import app
+from timeline.migrations import SCHEMA_VERSION
 
 ADD = ["add", "--date", "2025-04-15", "--title", "Kling 2.0 released",
        "--category", "model-release", "--tag", "product:Kling", "--tag", "organization:Kuaishou",
@@ -18,7 +19,7 @@ ADD = ["add", "--date", "2025-04-15", "--title", "Kling 2.0 released",
 def test_init_creates_then_reports_current(cli):
     first = cli("init")
     assert first.exit_code == 0, first.output
-    assert "Created" in first.output and "schema 2" in first.output
+    assert "Created" in first.output and f"schema {SCHEMA_VERSION}" in first.output
     again = cli("init")
     assert again.exit_code == 0
     assert "up to date" in again.output

@@ -54,7 +54,7 @@ def test_export_import_export_is_byte_identical(cli, runner, tmp_path, fmt):
     assert second.stdout == first.read_text(encoding="utf-8")
     if fmt != "csv":  # CSV holds events only
         assert "可灵2.0发布" in second.stdout and "智东西" in second.stdout
-        assert "kling-revenue" in second.stdout
+        assert "kling-revenue" in second.stdout and "快手公司" in second.stdout
 
 
 def test_csv_round_trip_keeps_hostile_text_and_defuses_formulas(cli_sqlite, runner, tmp_path):
@@ -100,7 +100,8 @@ def test_a_hand_written_csv_keeps_its_backslashes(cli_sqlite, tmp_path):
 def test_export_json_shape(cli):
     cli("import", SAMPLE)
     data = json.loads(cli("export").stdout)
-    assert list(data) == ["events", "sources", "observations"]
+    assert list(data) == ["events", "sources", "observations", "tags"]  # tags: those with a Chinese name
+    assert data["tags"] == [{"kind": "organization", "name": "Kuaishou", "name_zh": "快手公司"}]
     assert data["sources"][1] == {"key": "zhidx-kling-2", "title": "力压OpenAI、Google,快手掏出最强视频大模型",
                                   "publisher": "智东西", "author": None, "url": None,
                                   "published": "2025-04-15", "language": "zh-Hans"}
@@ -239,6 +240,13 @@ def _observation(value) -> str:
     ('{"sources": [{"key": "s1", "title": "S"}], "observations": [{"series": ["x"], '
      '"period": "2025", "value": 1, "source": "s1"}]}', "field 'observations[0].series': must be text"),
     ('{"series": [{"key": {"a": 1}, "title": "t"}]}', "field 'series[0].key': must be text"),
+    ('{"tags": [{"kind": "company", "name": "Kuaishou"}]}', "field 'tags[0].kind': unknown tag kind 'company'"),
+    ('{"tags": [{"kind": "organization", "name_zh": "快手"}]}', "field 'tags[0].name': is missing"),
+    ('{"tags": [{"kind": "organization", "name": "K", "name_zh": ["快手"]}]}',
+     "field 'tags[0].name_zh': must be text"),
+    ('{"tags": [{"kind": "organization", "name": "K", "name_zh": "快\\u0007手"}]}',
+     "field 'tags[0].name_zh': contains a control character"),
+    ('{"tags": [{"kind": "organization", "name": "K", "zh": "快手"}]}', "tags[0]"),
     ("[" * 100000 + "]" * 100000, ": lists or objects nested too deeply"),
 ])
 def test_wrongly_typed_values_are_refused_by_field(cli, tmp_path, text, message):
@@ -392,3 +400,28 @@ def test_new_sources_get_distinct_keys(cli, tmp_path):
     assert cli("import", path).exit_code == 0
     keys = [s["key"] for s in json.loads(cli("export").stdout)["sources"]]
     assert keys == ["report", "report-2"]
+
+
+def test_tag_names_are_imported_normalised_replaced_and_removed(cli, tmp_path):
+    """A tag's Chinese name: set by a top-level `tags` list (in YAML, JSON or JSON Lines),
+    with its kind and names normalised as an event's tags are; imported again, replaced;
+    null removes it. A tag no event carries yet is made, and shows up once one does."""
+    assert cli("import", SAMPLE).exit_code == 0
+    names = tmp_path / "names.jsonl"
+    names.write_text('{"type": "tag", "kind": " Organization ", "name": "Kuaishou", "name_zh": " 快手 "}\n'
+                     '{"type": "tag", "kind": "person", "name": "Zhang  Di", "name_zh": "张迪"}\n',
+                     encoding="utf-8")
+    result = cli("import", names)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(", 2 tag names\n")
+    assert json.loads(cli("export").stdout)["tags"] == [
+        {"kind": "organization", "name": "Kuaishou", "name_zh": "快手"},
+        {"kind": "person", "name": "Zhang Di", "name_zh": "张迪"}]
+    lines = cli("export", "--format", "jsonl").stdout.splitlines()
+    assert '{"type": "tag", "kind": "person", "name": "Zhang Di", "name_zh": "张迪"}' in lines
+    removed = tmp_path / "removed.yaml"
+    removed.write_text("tags:\n  - {kind: organization, name: Kuaishou, name_zh: null}\n", encoding="utf-8")
+    assert cli("import", removed).exit_code == 0
+    assert json.loads(cli("export").stdout)["tags"] == [
+        {"kind": "person", "name": "Zhang Di", "name_zh": "张迪"}]
+

@@ -30,6 +30,8 @@ def _chronology():
     chrono.events[0]["tags"].insert(0, {"kind": "topic", "name": "Video"})
     chrono.series = [{"key": "kling-revenue", "title": "Kling revenue", "title_zh": "可灵收入",
                       "unit": "CNY", "description": ""}]
+    chrono.tags = [{"kind": "organization", "name": "Kuaishou", "name_zh": "快手"},
+                   {"kind": "product", "name": "Kling", "name_zh": "可灵"}]
     return chrono
 
 
@@ -79,11 +81,12 @@ def test_build_reads_a_sqlite_file_without_sqlalchemy(cli_sqlite, tmp_path):
     assert out == [str(len(_chronology().events))]
 
 
-def test_read_migrates_an_old_schema_first(tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+def test_read_migrates_an_old_schema_first(tmp_path, version):
     old = tmp_path / "old.db"
-    shutil.copy(FIXTURES / "schema-v1.db", old)
+    shutil.copy(FIXTURES / f"schema-v{version}.db", old)
     read = chronology.read(config.database_url(old))
-    assert export.dumps(read, "json") == (FIXTURES / "schema-v1.export.json").read_text("utf-8")
+    assert export.dumps(read, "json") == (FIXTURES / f"schema-v{version}.export.json").read_text("utf-8")
     with sqlite3.connect(old) as conn:
         assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
 

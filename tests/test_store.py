@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from timeline.cli import app
 from timeline.migrations import SCHEMA_VERSION
 
@@ -54,20 +56,29 @@ def test_real_installed_command_runs(tmp_path):
     assert "Traceback" not in bad.stderr
 
 
-def test_schema_v1_fixture_migrates_without_losing_anything(tmp_path, runner):
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_old_schema_fixture_migrates_without_losing_anything(tmp_path, runner, version):
     old = tmp_path / "old.db"
-    shutil.copy(FIXTURES / "schema-v1.db", old)
+    shutil.copy(FIXTURES / f"schema-v{version}.db", old)
     upgraded = runner.invoke(app, ["--db", str(old), "init"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert f"from schema 1 to {SCHEMA_VERSION}" in upgraded.stdout
+    assert f"from schema {version} to {SCHEMA_VERSION}" in upgraded.stdout
     exported = runner.invoke(app, ["--db", str(old), "export"]).stdout
-    # What the v1 file held, exported when it was made: every field must survive.
-    assert exported == (FIXTURES / "schema-v1.export.json").read_text(encoding="utf-8")
+    # What the old file held, exported when it was made: every field must survive.
+    assert exported == (FIXTURES / f"schema-v{version}.export.json").read_text(encoding="utf-8")
     data = json.loads(exported)
     assert len(data["events"]) == 1 and len(data["observations"]) == 2
     assert data["events"][0]["translations"]["zh"]["title"] == "可灵2.0发布"
+    assert ("series" in data) == (version >= 2)
     with sqlite3.connect(old) as conn:
         assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
+    # the new column works in the migrated file: a tag gets its Chinese name
+    names = tmp_path / "names.yaml"
+    names.write_text("tags:\n  - {kind: organization, name: Kuaishou, name_zh: 快手}\n", encoding="utf-8")
+    named = runner.invoke(app, ["--db", str(old), "import", str(names)])
+    assert named.exit_code == 0 and named.stdout.endswith("1 tag name\n"), named.output
+    assert json.loads(runner.invoke(app, ["--db", str(old), "export"]).stdout)["tags"] == [
+        {"kind": "organization", "name": "Kuaishou", "name_zh": "快手"}]
 
 
 def test_newer_schema_is_refused(tmp_path, runner):

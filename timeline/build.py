@@ -54,7 +54,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-9"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-10"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -129,6 +129,12 @@ def _spells(name: str, slug: str) -> bool:
     return "-".join(unicodedata.normalize("NFKC", name).lower().split()) == slug
 
 
+def _tag_sort_key(kind: str, name: str) -> tuple:
+    """Tags by kind (in TAG_KINDS' order), then by name as a reader sorts names."""
+    return (list(TAG_KINDS).index(kind) if kind in TAG_KINDS else len(TAG_KINDS), kind,
+            name.casefold(), name)
+
+
 def _chunks(seq: list, size: int) -> list[list]:
     return [seq[i:i + size] for i in range(0, len(seq), size)] or [[]]
 
@@ -154,6 +160,8 @@ class Site:
         self._citations: dict[str, dict[int, tuple[dict, dict]]] = {lang: {} for lang in self.langs}
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
         self._last_summary: tuple[str | None, str] = (None, "")
+        # a tag's Chinese name, where it has one (Chronology.tags)
+        self.tag_zh = {(t["kind"], t["name"]): t["name_zh"] for t in chrono.tags if t.get("name_zh")}
         self._index()
 
     # ------------------------------------------------------------ indexes
@@ -242,11 +250,13 @@ class Site:
         # one digest per event: its data, and the links it shows that depend on others
         # (a cited source's page and language: the event's page and card show both)
         # (sha256: with the CPU's SHA instructions the fastest digest of a few KB here)
-        tag_slug, obs, unknown = self.tag_slug, self.obs_by_event, (None, None)
+        # (and each tag's page and Chinese name)
+        tag_slug, tag_zh, obs, unknown = self.tag_slug, self.tag_zh, self.obs_by_event, (None, None)
         shown = {s["key"]: (self.source_page_of.get(s["key"]), s.get("language")) for s in self.sources}
         self.ekeys: list[bytes] = [
             hashlib.sha256(marshal.dumps((e, [shown.get(k, unknown) for k in keys],
-                                          [tag_slug[(t["kind"], t["name"])] for t in e["tags"]],
+                                          [(tag_slug[t], tag_zh.get(t)) for t in
+                                           [(t["kind"], t["name"]) for t in e["tags"]]],
                                           obs.get(e["slug"])), 2)).digest()[:16]
             for e, keys in zip(events, self.event_source_keys)]
         # what a link to an event shows (Site.link: slug, titles, date): pages that only
@@ -354,10 +364,25 @@ class Site:
     def _tag(self, kind: str, name: str, lang: str) -> NS:
         tag = self._memo.get(("tag", kind, name, lang))
         if tag is None:
+            label = self.tag_label((kind, name), lang)
             tag = self._memo[("tag", kind, name, lang)] = NS(
-                name=name, kind=kind, kind_label=tag_kind_label(kind, lang), lang=lang_of(name, lang),
+                name=label, kind=kind, kind_label=tag_kind_label(kind, lang), lang=lang_of(label, lang),
                 url=self.router.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang))
         return tag
+
+    def tag_label(self, tag: tuple[str, str], lang: str) -> str:
+        """A tag's name on the pages of `lang`: on the Chinese pages its Chinese name, if it
+        has one."""
+        return (lang == "zh" and self.tag_zh.get(tag)) or tag[1]
+
+    def tags_in_order(self, lang: str) -> list[tuple[str, str]]:
+        """Every tag, by kind, then by its name on the pages of `lang` as a reader sorts
+        names ("a16z" before "Xiaomi", not after it)."""
+        order = self._memo.get(("tag_order", lang))
+        if order is None:
+            order = self._memo[("tag_order", lang)] = sorted(
+                self.by_tag, key=lambda t: _tag_sort_key(t[0], self.tag_label(t, lang)))
+        return order
 
     def card(self, i: int, lang: str) -> str:
         """An event's card (HTML), rendered once and kept in the fragment store, keyed by
@@ -405,10 +430,8 @@ class Site:
         overview = _b([(y, len(self.by_year[y])) for y in years])
         self.search_chunks = search.chunks(n)
         self.cat_order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
-        # by kind, then by name as a reader sorts it: "a16z" before "Xiaomi", not after it
-        self.tag_order = sorted(self.by_tag, key=lambda t: (
-            list(TAG_KINDS).index(t[0]) if t[0] in TAG_KINDS else len(TAG_KINDS), t[0],
-            t[1].casefold(), t[1]))
+        # (the search index's tag numbers: by kind, then by name)
+        self.tag_order = sorted(self.by_tag, key=lambda t: _tag_sort_key(*t))
         self.tag_index = {t: k for k, t in enumerate(self.tag_order)}
         self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
         facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
@@ -427,15 +450,17 @@ class Site:
                 pages.append(Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)))
         for lang in self.langs:
             L = lang.encode()
+            # what the filter form on the home and year pages offers: every category and tag
+            choices = _b((self.cat_order, [(t, self.tag_label(t, lang)) for t in self.tags_in_order(lang)]))
             # home: everything when it fits, else the latest events and a year overview
             shown = list(range(n)) if n <= PAGE_SIZE else list(range(n - FEED_SIZE, n))
-            pages.append(Page(r.route("", lang).path, _digest(fp, L, b"home", overview, _b(n),
+            pages.append(Page(r.route("", lang).path, _digest(fp, L, b"home", overview, choices, _b(n),
                               *[self.ekeys[i] for i in shown]), "home", (lang, tuple(shown))))
             for y in years:
                 chunks = self.year_pages[y]
                 for p, chunk in enumerate(chunks, 1):
                     pages.append(Page(r.route(f"years/{y}/", lang, p).path,
-                                      _digest(fp, L, b"year", _b((y, p, len(chunks))), overview,
+                                      _digest(fp, L, b"year", _b((y, p, len(chunks))), overview, choices,
                                               *[self.ekeys[i] for i in chunk]),
                                       "listing", (lang, "year", y, p)))
             cats = sorted(self.by_cat)
@@ -443,7 +468,7 @@ class Site:
                 chunks = _chunks(self.by_cat[c], PAGE_SIZE)
                 for p, chunk in enumerate(chunks, 1):
                     pages.append(Page(r.route(category_rel(c), lang, p).path,
-                                      _digest(fp, L, b"cat", _b((c, p, len(chunks))),
+                                      _digest(fp, L, b"cat", _b((c, p, len(chunks), len(self.by_cat[c]))),
                                               *[self.ekeys[i] for i in chunk]),
                                       "listing", (lang, "category", c, p)))
             pages.append(Page(r.route("categories/", lang).path,
@@ -454,12 +479,14 @@ class Site:
                 chunks = _chunks(self.by_tag[tag], PAGE_SIZE)
                 for p, chunk in enumerate(chunks, 1):
                     pages.append(Page(r.route(f"tags/{tag[0]}/{self.tag_slug[tag]}/", lang, p).path,
-                                      _digest(fp, L, b"tag", _b((tag, p, len(chunks))),
+                                      _digest(fp, L, b"tag", _b((tag, self.tag_label(tag, lang), p, len(chunks),
+                                                                 len(self.by_tag[tag]))),
                                               *[self.ekeys[i] for i in chunk]),
                                       "listing", (lang, "tag", tag, p)))
             pages.append(Page(r.route("tags/", lang).path,
-                              _digest(fp, L, b"tags", _b([(t, self.tag_slug[t], len(self.by_tag[t]))
-                                                          for t in tags])), "tags", (lang,)))
+                              _digest(fp, L, b"tags", _b([(t, self.tag_label(t, lang), self.tag_slug[t],
+                                                           len(self.by_tag[t])) for t in tags])),
+                              "tags", (lang,)))
             for p, chunk in enumerate(self.source_pages, 1):
                 cited = [self.lkeys[i] for s, a, b in chunk for i in self.cites.get(s["key"], ())[a:b]]
                 pages.append(Page(r.route("sources/", lang, p).path,
@@ -636,8 +663,9 @@ class Site:
         base = self._memo.get(("filters", lang))
         if base is None:
             kinds: dict[str, list[NS]] = defaultdict(list)
-            for kind, name in self.tag_order:
-                kinds[kind].append(NS(value=f"{kind}:{name}", name=name, lang=lang_of(name, lang)))
+            for kind, name in self.tags_in_order(lang):
+                label = self.tag_label((kind, name), lang)
+                kinds[kind].append(NS(value=f"{kind}:{name}", name=label, lang=lang_of(label, lang)))
             base = self._memo[("filters", lang)] = NS(
                 index=self.router.base_path + f"search/{lang}.json",
                 cats=[NS(slug=c, label=category_label(c, lang)) for c in self.cat_order],
@@ -660,7 +688,7 @@ class Site:
             rel, idx, title = category_rel(which), self.by_cat[which], category_label(which, lang)
         else:
             rel, idx = f"tags/{which[0]}/{self.tag_slug[which]}/", self.by_tag[which]
-            title = which[1]
+            title = self.tag_label(which, lang)
         chunks = self.year_pages[which] if what == "year" else _chunks(idx, PAGE_SIZE)
         ctx = self._ctx(lang, rel, page, title=title, what=what, total=len(idx),
                         title_lang=lang_of(title, lang) if what == "tag" else None,
@@ -685,7 +713,7 @@ class Site:
         jsonld = {"@context": "https://schema.org", "@type": "Event", "name": v["title"],
                   "startDate": first, "endDate": last, "description": v["summary"],
                   "url": url, "inLanguage": v["text_lang"],
-                  "keywords": [t["name"] for t in e["tags"]],
+                  "keywords": [t.name for t in v["tags"]],
                   "subjectOf": [{"@type": "CreativeWork", "name": s["title"],
                                  **({"url": s["url"]} if markup.safe_url(s.get("url")) else {}),
                                  **({"datePublished": s["published"]} if s.get("published") else {}),
@@ -797,7 +825,8 @@ class Site:
 
     def text_piece(self, i: int) -> str:
         """Event i's words as the search index's text chunks show them (a JSON string)."""
-        return compact_json(search.event_text(self.events[i]))
+        e = self.events[i]
+        return compact_json(search.event_text(e, [self.tag_zh.get((t["kind"], t["name"])) for t in e["tags"]]))
 
     def render_categories(self, lang: str) -> str:
         r = self.router
@@ -808,9 +837,10 @@ class Site:
 
     def render_tags(self, lang: str) -> str:
         r = self.router
-        kinds = defaultdict(list)  # in tag_order: kinds in their order, names as a reader sorts them
-        for kind, name in self.tag_order:
-            kinds[kind].append(NS(name=name, count=len(self.by_tag[(kind, name)]), lang=lang_of(name, lang),
+        kinds = defaultdict(list)  # kinds in their order, names as a reader sorts them
+        for kind, name in self.tags_in_order(lang):
+            label = self.tag_label((kind, name), lang)
+            kinds[kind].append(NS(name=label, count=len(self.by_tag[(kind, name)]), lang=lang_of(label, lang),
                                   url=r.url(f"tags/{kind}/{self.tag_slug[(kind, name)]}/", lang)))
         groups = [NS(kind=k, label=tag_kind_label(k, lang), tags=v) for k, v in kinds.items()]
         return self._page("tags.html", self._ctx(lang, "tags/", kinds=groups))

@@ -32,6 +32,7 @@ class Chronology:
     sources: list[dict] = field(default_factory=list)
     observations: list[dict] = field(default_factory=list)
     series: list[dict] = field(default_factory=list)
+    tags: list[dict] = field(default_factory=list)  # names in other languages, by (kind, name)
 
 
 # The columns each part is read with, in the order events_from_rows and load unpack them.
@@ -50,6 +51,8 @@ _SQL = {
     "observations": "SELECT series, period_text, period_start, period_end, value, unit, "
                     "qualifier, source_id, event_id, note FROM observation",
     "series": "SELECT key, title, title_zh, unit, description FROM series ORDER BY key",
+    "tag_names": "SELECT kind, name, name_zh FROM tag WHERE name_zh IS NOT NULL "
+                 "ORDER BY kind, name",
 }
 
 
@@ -127,8 +130,9 @@ def load(conn) -> Chronology:
                                          o["period"]["end"], o["source"], o["value"]))
         sources = [records.source_dict(*r[1:]) for r in source_rows]
         series = [records.series_dict(*r) for r in rows("series")]
+        tags = [records.tag_names_dict(*r) for r in rows("tag_names")]
     return Chronology(events=events, sources=sources, observations=observations,
-                      series=series)
+                      series=series, tags=tags)
 
 
 @contextmanager

@@ -374,6 +374,11 @@ class Writer:
             self._tags[key] = found
         return self._tags[key]
 
+    def save_tag_names(self, data: dict) -> None:
+        """A tag's names in other languages (the tag is made if no event carries it yet)."""
+        tag_id = self.tag_id(data["kind"], data["name"])
+        self.c.execute(update(TAG).where(Tag.id == tag_id).values(name_zh=data["name_zh"]))
+
     # ---- sources
     def save_source(self, data: SourceIn) -> int:
         values = dict(title=data.title, publisher=data.publisher, author=data.author,

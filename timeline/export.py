@@ -25,6 +25,8 @@ def export_object(chrono: Chronology) -> dict:
            "observations": chrono.observations}
     if chrono.series:
         obj["series"] = chrono.series
+    if chrono.tags:
+        obj["tags"] = chrono.tags
     return obj
 
 
@@ -52,7 +54,7 @@ def dumps_json(chrono: Chronology) -> str:
 
 def _dumps_jsonl(chrono: Chronology) -> str:
     lines = []
-    for kind, items in (("series", chrono.series), ("source", chrono.sources),
+    for kind, items in (("series", chrono.series), ("tag", chrono.tags), ("source", chrono.sources),
                         ("event", chrono.events), ("observation", chrono.observations)):
         for item in items:
             lines.append(json.dumps({"type": kind, **item}, ensure_ascii=False))

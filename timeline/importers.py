@@ -10,6 +10,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,7 @@ import yaml
 from timeline import records
 from timeline.errors import InputFormatError, TimelineError
 from timeline.records import FORMULA_START, EventIn, ObservationIn, SourceIn, SourceRef, StoredDate
+from timeline.vocab import TAG_KINDS
 
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml",
             ".yml": "yaml", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
@@ -31,6 +33,7 @@ SOURCE_KEYS = {"key", "title", "publisher", "author", "url", "published", "langu
 OBSERVATION_KEYS = {"series", "period", "value", "unit", "qualifier", "source", "event",
                     "note", "base"}
 SERIES_KEYS = {"key", "title", "title_zh", "unit", "description"}
+TAG_KEYS = {"kind", "name", "name_zh"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Batch:
     events: list[tuple[Where, EventIn]] = field(default_factory=list)
     observations: list[tuple[Where, ObservationIn]] = field(default_factory=list)
     series: list[tuple[Where, dict]] = field(default_factory=list)
+    tags: list[tuple[Where, dict]] = field(default_factory=list)
 
 
 def read_files(paths: list[Path]) -> Batch:
@@ -270,18 +274,18 @@ READERS: dict[str, Callable[[str, str, Batch], None]] = {
 
 
 def _read_document(data: Any, path: str, batch: Batch, lines: bool | None) -> None:
-    """An export object {events, sources, observations, series} or a list of events."""
+    """An export object {events, sources, observations, series, tags} or a list of events."""
     if isinstance(data, list):
         data = {"events": data}
     if not isinstance(data, dict):
         raise InputFormatError("expected an object with 'events' (and 'sources', "
                                "'observations') or a list of events", path=path)
-    unknown = set(data) - {"events", "sources", "observations", "series"}
+    unknown = set(data) - {"events", "sources", "observations", "series", "tags"}
     if unknown:
         raise InputFormatError(f"unknown top-level key(s) {', '.join(sorted(unknown))}; "
-                               "expected events, sources, observations, series", path=path)
-    for section, kind in (("series", "series"), ("sources", "source"), ("events", "event"),
-                          ("observations", "observation")):
+                               "expected events, sources, observations, series, tags", path=path)
+    for section, kind in (("series", "series"), ("tags", "tag"), ("sources", "source"),
+                          ("events", "event"), ("observations", "observation")):
         items = data.get(section) or []
         if not isinstance(items, list):
             raise InputFormatError(f"'{section}' must be a list", path=path)
@@ -302,9 +306,11 @@ def _add_record(kind: str, record: dict, where: Where, batch: Batch) -> None:
         batch.observations.append((where, observation_from_dict(record, where)))
     elif kind == "series":
         batch.series.append((where, series_from_dict(record, where)))
+    elif kind == "tag":
+        batch.tags.append((where, tag_names_from_dict(record, where)))
     else:
-        raise where.error(f"unknown record type '{kind}'; use event, source, observation "
-                          "or series", "type")
+        raise where.error(f"unknown record type '{kind}'; use event, source, observation, "
+                          "series or tag", "type")
 
 
 # ---------------------------------------------------------------- records
@@ -558,3 +564,15 @@ def series_from_dict(record: dict, where: Where) -> dict:
             "unit": _text(record.get("unit"), where, "unit") or "",
             "description": _text(record.get("description"), where, "description") or ""}
 
+
+def tag_names_from_dict(record: dict, where: Where) -> dict:
+    """A tag's names in other languages: {kind, name, name_zh}; a name_zh of null or ""
+    removes the Chinese name. Kind and names are normalised as an event's tags are."""
+    _unknown(record, TAG_KEYS, where)
+    kind = (_text(record.get("kind"), where, "kind") or "topic").lower()
+    if kind not in TAG_KINDS:
+        raise where.error(f"unknown tag kind '{kind}'; use one of {', '.join(TAG_KINDS)}", "kind")
+    _, name = _checked(where, "name", records.parse_tag, f"{kind}:{_required(record, 'name', where)}")
+    name_zh = _text(record.get("name_zh"), where, "name_zh")
+    name_zh = unicodedata.normalize("NFC", " ".join(name_zh.split())) if name_zh else None
+    return {"kind": kind, "name": name, "name_zh": name_zh or None}

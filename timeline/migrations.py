@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # SQLAlchemy and the models are imported by the functions that use them: chronology.read
 # compares a SQLite file's version with SCHEMA_VERSION without loading either.
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The stored version, read by stored_version here and by chronology.read (sqlite3).
 VERSION_QUERY = "SELECT value FROM meta WHERE key = 'schema_version'"
 
@@ -36,8 +36,14 @@ def _v1_to_v2(conn: Connection) -> None:
         "description VARCHAR NOT NULL DEFAULT '')")
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """v3: a tag may have a Chinese name for the Chinese pages."""
+    conn.exec_driver_sql("ALTER TABLE tag ADD COLUMN name_zh VARCHAR")
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
+    2: _v2_to_v3,
 }
 
 

@@ -84,6 +84,8 @@ class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
     name: str = Field(index=True)
+    # The name on the Chinese pages, when it is not written the same (schema v3).
+    name_zh: str | None = None
 
 
 class EventTag(SQLModel, table=True):

@@ -311,6 +311,10 @@ def observation_dict(series: str, period_text: str | None, period_start: str, pe
             "source": source_key, "event": event_slug, "note": note}
 
 
+def tag_names_dict(kind: str, name: str, name_zh: str | None) -> dict:
+    return {"kind": kind, "name": name, "name_zh": name_zh}
+
+
 def series_dict(key: str, title: str, title_zh: str | None, unit: str,
                 description: str) -> dict:
     return {"key": key, "title": title, "title_zh": title_zh, "unit": unit,

@@ -90,12 +90,14 @@ def normalise(text: str) -> list[str]:
     return _WORD.findall(fold(unicodedata.normalize("NFKC", _clean(text)).casefold()))
 
 
-def event_text(ev: dict) -> str:
-    """Every word an event can be found by, each once."""
+def event_text(ev: dict, other_names=()) -> str:
+    """Every word an event can be found by, each once; `other_names` are its tags' names
+    in other languages."""
     parts = [ev.get("title") or "", ev.get("body") or ""]
     for tr in (ev.get("translations") or {}).values():
         parts += [tr.get("title") or "", tr.get("body") or ""]
     parts += [t["name"] for t in ev.get("tags") or ()]
+    parts += [name for name in other_names if name]
     # normalise() of each part, with one case folding and one word search for all of them:
     # neither looks across the space put between the parts, which no word holds.
     text = " ".join(unicodedata.normalize("NFKC", _clean(p)) for p in parts if p)

@@ -31,13 +31,16 @@ class ImportReport:
     sources: int = 0
     observations: int = 0
     series: int = 0
+    tags: int = 0
     dry_run: bool = False
 
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
-        return (f"{verb} {_count(self.created + self.updated, 'event')} ({self.created} new, "
-                f"{self.updated} updated), {_count(self.sources, 'source')}, "
-                f"{_count(self.observations, 'observation')}")
+        more = ([f"{self.series} series"] if self.series else []) + \
+            ([_count(self.tags, "tag name")] if self.tags else [])
+        return ", ".join([f"{verb} {_count(self.created + self.updated, 'event')} ({self.created} new, "
+                          f"{self.updated} updated)", _count(self.sources, "source"),
+                          _count(self.observations, "observation")] + more)
 
 
 def _count(n: int, noun: str) -> str:
@@ -154,6 +157,9 @@ def import_batch(engine: Engine, batch: Batch, *, dry_run: bool = False) -> Impo
             for where, item in batch.series:
                 _at(where, writer.save_series, item)
                 report.series += 1
+            for where, item in batch.tags:
+                _at(where, writer.save_tag_names, item)
+                report.tags += 1
             for where, source in batch.sources:
                 _at(where, writer.save_source, source)
                 report.sources += 1

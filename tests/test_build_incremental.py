@@ -1,0 +1,136 @@
+"""An incremental build writes what a build from nothing writes, whatever changed.
+
+Each example starts from a built site of a small chronology (list pages of 5 events, so
+years, categories and tags run over several pages and the home page shows only the
+latest), changes the chronology in a few random ways, builds the same site again and
+compares it, byte for byte, with a site built from nothing. A page whose key missed
+something it shows would stay stale here.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import build as bench  # noqa: E402
+
+from timeline import build  # noqa: E402
+from timeline.build import build_site  # noqa: E402
+from timeline.chronology import Chronology  # noqa: E402
+from timeline.fragments import store_dir  # noqa: E402
+from timeline.output import MANIFEST  # noqa: E402
+
+TAGS = [("product", "Kling"), ("product", "Kling 2.1"), ("organization", "Kuaishou"),
+        ("organization", "ByteDance"), ("person", "Zhang Di"), ("topic", "pricing"), ("place", "Shanghai")]
+CATEGORIES = ["model-release", "product", "personnel", "earnings", "business"]
+
+
+def _chronology() -> Chronology:
+    data = bench.generate(40, seed=7)
+    keys = {s["key"]: s for s in data["sources"]}
+    for n, e in enumerate(data["events"]):
+        e["tags"] = [{"kind": k, "name": name} for k, name in (TAGS[n % 7], TAGS[(n * 3) % 7])[: 1 + n % 2]]
+        e["category"] = CATEGORIES[n % 5]
+        e["sources"] = [{k: keys[c["key"]][k] for k in ("title", "publisher", "url", "published")}
+                        | {"locator": None} for c in e["sources"]]
+    tags = [{"kind": "organization", "name": "Kuaishou", "name_zh": "快手"},
+            {"kind": "person", "name": "Zhang Di", "name_zh": "张迪"}]
+    return Chronology(events=data["events"], sources=data["sources"], observations=[], tags=tags)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def _order(events: list[dict]) -> list[dict]:
+    return sorted(events, key=lambda e: (e["date"]["start"], e["date"]["end"], e["slug"]))
+
+
+def _apply(chrono: Chronology, edit: tuple) -> None:
+    what, n, text = edit
+    events = chrono.events
+    e = events[n % len(events)]
+    if what == "body":
+        e["body"] += f"\n\n{text}"
+    elif what == "title":
+        e["title"] = f"{e['title']} {text}"
+    elif what == "zh title":
+        e["translations"] = {**e["translations"], "zh": {"title": f"标题{text}", "body": ""}}
+    elif what == "add tag":
+        tag = {"kind": "topic", "name": f"new {text}"} if n % 3 == 0 else dict(zip(("kind", "name"), TAGS[n % 7]))
+        if tag not in e["tags"]:
+            e["tags"] = e["tags"] + [tag]
+    elif what == "drop tag":
+        e["tags"] = e["tags"][1:]
+    elif what == "category":
+        e["category"] = CATEGORIES[(CATEGORIES.index(e["category"]) + 1) % 5] if e["category"] in CATEGORIES \
+            else "other"
+    elif what == "move":  # to another year: its pages, both years' pages and the order change
+        year = 2014 + (n * 7) % 12
+        start = f"{year}{e['date']['start'][4:]}"
+        end = f"{year}{e['date']['end'][4:]}"
+        e["date"] = {**e["date"], "start": start, "end": end, "text": start, "edtf": start,
+                     "display": {"en": f"moved {year}", "zh": f"{year}年"}}
+    elif what == "remove" and len(events) > 3:
+        events.remove(e)
+    elif what == "add":
+        new = copy.deepcopy(e)
+        new["slug"] = f"added-{text or 'x'}-{n}"
+        if all(x["slug"] != new["slug"] for x in events):
+            events.append(new)
+    elif what == "tag name zh":
+        kind, name = TAGS[n % 7]
+        chrono.tags = [t for t in chrono.tags if (t["kind"], t["name"]) != (kind, name)]
+        if text:
+            chrono.tags.append({"kind": kind, "name": name, "name_zh": f"标签{text}"})
+    elif what == "source title":
+        old = chrono.sources[n % len(chrono.sources)]
+        title = f"{old['title']} {text}"
+        for ev in events:
+            ev["sources"] = [{**c, "title": title} if (c["title"], c["url"]) == (old["title"], old["url"])
+                             else c for c in ev["sources"]]
+        old["title"] = title
+    chrono.events = _order(events)
+
+
+EDITS = st.tuples(
+    st.sampled_from(["body", "title", "zh title", "add tag", "drop tag", "category", "move", "remove",
+                     "add", "tag name zh", "source title"]),
+    st.integers(0, 200),
+    st.text(alphabet="abc可灵 <&", max_size=6))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The site of _chronology(), built once, with its fragment store beside it."""
+    root = tmp_path_factory.mktemp("base")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "PAGE_SIZE", 5)
+        mp.setattr(build, "FEED_SIZE", 4)
+        build_site(_chronology(), root / "site", jobs=1)
+    return root
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(EDITS, min_size=1, max_size=4))
+def test_an_incremental_build_equals_a_build_from_nothing(built: Path, tmp_path_factory, edits) -> None:
+    work = tmp_path_factory.mktemp("inc")
+    shutil.copytree(built / "site", work / "site", symlinks=True)
+    shutil.copytree(store_dir(built / "site"), store_dir(work / "site"), symlinks=True)
+    chrono = _chronology()
+    for edit in edits:
+        _apply(chrono, edit)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "PAGE_SIZE", 5)
+        mp.setattr(build, "FEED_SIZE", 4)
+        report = build_site(chrono, work / "site", jobs=1)
+        build_site(copy.deepcopy(chrono), work / "fresh", jobs=1)
+    assert _files(work / "site") == _files(work / "fresh")
+    assert report.written < report.pages  # it was a rebuild, not everything again
