@@ -103,6 +103,20 @@ def test_server_answers_404_with_the_404_page(served) -> None:
     assert e.value.code == 404 and b"Page not found" in e.value.read()
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/other/", timeout=5)
+    # in both languages: the one 404 page serves every address
+    page = (site / "404.html").read_text("utf-8")
+    assert '<section lang="zh-Hans">' in page and '<a href="/kling/zh/">' in page
+
+
+def test_server_keeps_the_builds_own_files_and_sends_its_root_to_the_site(served) -> None:
+    site, port = served
+    assert (site / ".timeline-manifest.json").is_file()
+    for hidden in ("/kling/.timeline-manifest.json", "/kling/zh/.hidden", "/kling/%2etimeline-manifest.json"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{hidden}", timeout=5)
+        assert e.value.code == 404
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:  # follows the redirect
+        assert r.url == f"http://127.0.0.1:{port}/kling/" and b"<h1" in r.read()
 
 
 def test_no_page_references_another_host_for_assets(tmp_path: Path) -> None:

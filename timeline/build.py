@@ -54,7 +54,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-10"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-11"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -807,7 +807,7 @@ class Site:
                             text_lang if text_lang.split("-")[0] != lang else "",
                             date_display(d, lang), d["start"], cat_index[e["category"]],
                             [tag_index[(t["kind"], t["name"])] for t in e["tags"]],
-                            date_datetime(d) or ""])
+                            date_datetime(d) or "", d["end"]])
         return search.docs_chunk(records)
 
     def render_search_text(self, k: int) -> fragments.Joined:
@@ -866,6 +866,10 @@ class Site:
         ctx["others"] = [NS(o.__dict__, url=self.router.url("", o.lang),
                             absolute=self.router.absolute(self.router.url("", o.lang)))
                          for o in ctx["others"]]
+        # one 404 page for the whole site: it says so in every language
+        ctx["elsewhere"] = [NS(tag=LANG_TAGS[o], heading=UI[o]["not_found"], text=UI[o]["not_found_text"],
+                               url=self.router.url("", o), title=self.options.title[o])
+                            for o in self.langs[1:]]
         return self._page("404.html", ctx)
 
     def render_atom(self, lang: str, idx: tuple[int, ...]) -> str:

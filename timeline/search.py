@@ -8,7 +8,7 @@ Files (all JSON, under search/ at the site's root):
   to simplified (`fold`: the two strings of timeline/zh_fold.py).
 - `search/<lang>-<k>.json`: what a result shows in that language, for CHUNK events in
   chronological order: `[path segment, title, lang of the title or "", date display,
-  start, category index, [tag indices], the <time datetime> value or ""]`.
+  start, category index, [tag indices], the <time datetime> value or "", end]`.
 - `search/text-<k>.json`: the same events' searchable text, shared by the languages
   (a reader of the English site searching 可灵 finds the event by its Chinese text):
   every title and body (original and translations) and tag names, NFKC-normalised, case
@@ -39,7 +39,7 @@ from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 CHUNK = 500
 # What the index text and the manifest mean, for the keys build.py gives the search pages:
 # bump the name when the normalisation changes; a new table changes the digest.
-FORMAT = b"search-2:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+FORMAT = b"search-3:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")

@@ -44,9 +44,18 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if not clean.startswith(base):
             return os.path.join(self.directory, "\0missing")
         rel = clean[len(base):]
+        if any(part.startswith(".") for part in rel.split("/")):
+            # the build's own files (.timeline-manifest.json), which publishing leaves out too
+            return os.path.join(self.directory, "\0missing")
         return super().translate_path("/" + rel)
 
     def send_head(self):
+        if self.base_path != "/" and urlsplit(self.path).path in ("", "/"):
+            self.send_response(HTTPStatus.FOUND)  # the server's root: the site is under its path
+            self.send_header("Location", self.base_path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         path = self.translate_path(self.path)
         if os.path.isdir(path) and not os.path.exists(os.path.join(path, "index.html")) \
                 or not os.path.exists(path):

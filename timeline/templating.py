@@ -64,7 +64,7 @@ UI: dict[str, dict[str, str]] = {
         "feed": "Atom feed", "json_feed": "JSON Feed", "calendar": "Calendar (iCalendar)",
         "data": "All data (JSON)", "events": "events", "event": "event", "latest": "Latest events",
         "all_years": "All years", "not_found": "Page not found",
-        "not_found_text": "There is no page at this address. Try the chronology:",
+        "not_found_text": "There is no page at this address. Try the chronology: ",
         "language": "Language", "date": "Date", "category": "Category", "nav": "Site",
         "pages": "Pages", "source_list": "Every source cited, with the events that cite it.",
         "no_url": "no link", "translation_missing": "Not yet translated; shown in the original.",
@@ -84,8 +84,9 @@ UI: dict[str, dict[str, str]] = {
         "filter_status": "{shown} of {total} events", "filter_none": "No events match these filters.",
         "filter_loading": "Loading\u2026", "filter_error": "The search index could not be loaded.",
         "show_more": "Show more", "year": "Year", "on_this_page": "On this page",
-        "values_in": "in", "event_link": "Event", "page_of": "page {page} of {count}",
+        "values_in": "unit", "event_link": "Event", "page_of": "page {page} of {count}",
         "sources_page": "Sources page",
+        "paren_open": " (", "paren_close": ")", "colon": ": ", "list_sep": ", ", "full_stop": ".",
     },
     "zh": {
         "site_title": "大事记", "skip": "跳到正文", "chronology": "大事记", "years": "年份",
@@ -113,6 +114,7 @@ UI: dict[str, dict[str, str]] = {
         "filter_loading": "加载中\u2026", "filter_error": "无法加载搜索索引。",
         "show_more": "显示更多", "year": "年份", "on_this_page": "本页内容",
         "values_in": "单位", "event_link": "事件",
+        "paren_open": "（", "paren_close": "）", "colon": "：", "list_sep": "、", "full_stop": "。",
     },
 }
 

@@ -201,9 +201,21 @@
     return [shown, cards.length];
   }
 
-  function monthLabel(start) {
-    var y = start.slice(0, 4), m = +start.slice(5, 7);
-    return docLang === "zh" ? y + "年" + m + "月" : MONTHS[m - 1] + " " + y;
+  // A group's heading, as the list pages give it (templating.month_label): "September
+  // 2025", or a span's months, "Sep – Dec 2025" / "2025年9月–12月".
+  function monthLabel(start, end) {
+    var y1 = start.slice(0, 4), m1 = +start.slice(5, 7), y2 = end.slice(0, 4), m2 = +end.slice(5, 7);
+    if (y1 === y2 && m1 === m2) return docLang === "zh" ? y1 + "年" + m1 + "月" : MONTHS[m1 - 1] + " " + y1;
+    if (docLang === "zh") return y1 + "年" + m1 + "月–" + (y1 === y2 ? "" : y2 + "年") + m2 + "月";
+    var a = MONTHS[m1 - 1].slice(0, 3), b = MONTHS[m2 - 1].slice(0, 3);
+    return y1 === y2 ? a + " – " + b + " " + y1 : a + " " + y1 + " – " + b + " " + y2;
+  }
+
+  // Where an event goes, as on the list pages (Site.month_order): its first month, then
+  // its last when that is later, so a month's own events come before the spans it begins.
+  function monthKey(rec) {
+    var first = rec[4].slice(0, 7), last = (rec[8] || rec[4]).slice(0, 7);
+    return first === last ? first : first + last;
   }
 
   function el(name, attrs, text) {
@@ -240,12 +252,14 @@
     }
     if (timeline) timeline.hidden = true;
     var frag = document.createDocumentFragment(), section = null, month = null;
-    hits.slice(0, limit).forEach(function (rec) {
-      var m = rec[4].slice(0, 7);
-      if (m !== month) {
-        month = m;
+    var keys = hits.map(monthKey), order = hits.map(function (_, i) { return i; });
+    order.sort(function (a, b) { return keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b; });
+    order.slice(0, limit).forEach(function (i) {
+      var rec = hits[i];
+      if (keys[i] !== month) {
+        month = keys[i];
         section = el("section", { "class": "month" });
-        section.appendChild(el("h2", {}, monthLabel(rec[4])));
+        section.appendChild(el("h2", {}, monthLabel(rec[4], rec[8] || rec[4])));
         frag.appendChild(section);
       }
       section.appendChild(card(rec));

@@ -370,3 +370,21 @@ def test_screenshots(make_context, server, shipped_chrono, artifacts):
             wait_status(page)
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=name.startswith("event"))
         assert (artifacts / f"{name}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_results_are_grouped_by_month_as_the_year_page_groups_them(page, server, events, prefix):
+    """Results drawn by app.js have the year page's month headings, in its order: a span
+    (a quarter, "late 2025") under its months, after the month it begins in."""
+    year = max({e["date"]["start"][:4] for e in events},
+               key=lambda y: sum(e["date"]["start"][:7] != e["date"]["end"][:7]
+                                 for e in events if e["date"]["start"].startswith(y)))
+    assert any(e["date"]["start"][:7] != e["date"]["end"][:7] for e in events if e["date"]["start"].startswith(year))
+    page.goto(server + f"{prefix}years/{year}/")
+    static = page.eval_on_selector_all("#timeline .month h2", "els => els.map(h => h.textContent.trim())")
+    other = next(y for y in sorted({e["date"]["start"][:4] for e in events}) if y != year)
+    page.goto(server + f"{prefix}years/{other}/")
+    page.select_option("#f-year", year)
+    wait_status(page)
+    drawn = page.eval_on_selector_all("#results .month h2", "els => els.map(h => h.textContent.trim())")
+    assert len(static) > 1 and drawn == static
