@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError
 
-from timeline.templating import SiteEnvironment, escape_text
+from timeline.templating import SiteEnvironment, escape_text, published_label
 
 
 class Html:
@@ -117,3 +117,16 @@ def test_an_undefined_value_still_fails_the_render() -> None:
 def test_lang_of_follows_the_script_a_text_mostly_uses(text, on_zh, on_en) -> None:
     from timeline.templating import lang_of
     assert (lang_of(text, "zh"), lang_of(text, "en")) == (on_zh, on_en)
+
+
+@pytest.mark.parametrize("published, en, zh", [
+    ("2025", "2025", "2025年"),
+    ("2025-06", "Jun 2025", "2025年6月"),
+    ("2025-06-06", "6 Jun 2025", "2025年6月6日"),
+    ("2026-01-05", "5 Jan 2026", "2026年1月5日"),
+    ("2025-13", "2025-13", "2025-13"),      # not a date: as it is
+    ("June 2025", "June 2025", "June 2025"),
+])
+def test_a_sources_date_is_shown_as_the_pages_show_dates(published, en, zh):
+    assert published_label(published, "en") == en
+    assert published_label(published, "zh") == zh

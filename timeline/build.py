@@ -46,7 +46,8 @@ from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
                                  category_rel, check_base_url, compact_json, event_rel,
                                  is_plain_segment, lang_of, localized, localized_title, make_env,
-                                 month_label, segment, tag_kind_label, template_files)
+                                 month_label, published_label, segment, tag_kind_label,
+                                 template_files)
 from timeline.vocab import CATEGORIES, TAG_KINDS
 
 PAGE_SIZE = 200          # events on one list page: keeps every HTML page far below 1 MB
@@ -54,7 +55,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-11"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-12"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -300,6 +301,7 @@ class Site:
                     "lang": self._source_lang(key, s, lang),
                     "url": markup.safe_url(s.get("url")),
                     "published": s.get("published"), "locator": s.get("locator"),
+                    "published_label": published_label(s.get("published"), lang),
                     "ref": self._source_ref(key, lang) if key else None})
             sources.append(NS(fields[1], n=n))
         v = NS({
@@ -741,6 +743,7 @@ class Site:
         src = self.source_by_key.get(key) or {"title": key}
         label = src.get("publisher") or src["title"]
         return NS(label=label, title=src["title"], published=src.get("published"),
+                  published_label=published_label(src.get("published"), lang),
                   lang=self._source_lang(key, {"title": label}, lang) if key in self.source_by_key
                   else lang_of(label, lang),
                   url=self._source_ref(key, lang) if key in self.source_page_of else None)
@@ -849,6 +852,7 @@ class Site:
         items = []
         for s, a, b in self.source_pages[page - 1]:
             items.append(NS(s, id="src-" + markup.slugify(s["key"]) if a == 0 else None,
+                            published_label=published_label(s.get("published"), lang),
                             lang=self._source_lang(s["key"], s, lang),
                             url=markup.safe_url(s.get("url")), continued=a > 0,
                             events=[self.link(i, lang) for i in self.cites.get(s["key"], ())[a:b]]))

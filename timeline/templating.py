@@ -87,6 +87,7 @@ UI: dict[str, dict[str, str]] = {
         "values_in": "unit", "event_link": "Event", "page_of": "page {page} of {count}",
         "sources_page": "Sources page",
         "paren_open": " (", "paren_close": ")", "colon": ": ", "list_sep": ", ", "full_stop": ".",
+        "sep": ", ",
     },
     "zh": {
         "site_title": "大事记", "skip": "跳到正文", "chronology": "大事记", "years": "年份",
@@ -115,6 +116,7 @@ UI: dict[str, dict[str, str]] = {
         "show_more": "显示更多", "year": "年份", "on_this_page": "本页内容",
         "values_in": "单位", "event_link": "事件",
         "paren_open": "（", "paren_close": "）", "colon": "：", "list_sep": "、", "full_stop": "。",
+        "sep": "，",
     },
 }
 
@@ -135,6 +137,18 @@ def month_label(start: str, end: str, lang: str) -> str:
     if y1 == y2:
         return f"{MONTHS_EN[m1 - 1]} – {MONTHS_EN[m2 - 1]} {y1}"
     return f"{MONTHS_EN[m1 - 1]} {y1} – {MONTHS_EN[m2 - 1]} {y2}"
+
+
+def published_label(published: str | None, lang: str) -> str | None:
+    """A source's date as the pages show dates: "2025", "Jun 2025", "6 Jun 2025" (Chinese:
+    "2025年", "2025年6月", "2025年6月6日"); anything else as it is."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", published or "")
+    if not m or not 1 <= int(m.group(2) or 1) <= 12:
+        return published
+    y, mo, d = m.group(1), m.group(2), m.group(3)
+    if lang == "zh":
+        return f"{y}年" + (f"{int(mo)}月" if mo else "") + (f"{int(d)}日" if d else "")
+    return " ".join(([str(int(d))] if d else []) + ([MONTHS_EN[int(mo) - 1]] if mo else []) + [y])
 
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
