@@ -170,6 +170,11 @@ def test_template_error_names_file_and_line(tmp_path: Path) -> None:
     (mine / "about.html").write_text('{% extends "base.html" %}{% block main %}{{ x }\n{% endblock %}')
     with pytest.raises(BuildError, match=r"about\.html line 1"):
         build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine, jobs=1)
+    # an error the template's own code raises: its file and line too, not a traceback
+    (mine / "about.html").write_text('{% extends "base.html" %}{% block main %}\n{{ 1 / 0 }}{% endblock %}')
+    with pytest.raises(BuildError, match=r"about\.html line 2: ZeroDivisionError: division by zero "
+                                         r"\(while writing about/index\.html\)"):
+        build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine, jobs=1)
     # a failed first build leaves nothing behind: no site, no spare, no fragment store
     assert sorted(os.listdir(tmp_path)) == ["mine"]
 

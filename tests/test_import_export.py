@@ -233,6 +233,11 @@ def _observation(value) -> str:
     (_event(sources=[{"title": "S", "language": 'zh"><script>'}]),
      "field 'events[0].sources[0].language': "),
     (_event(sources=[{"title": ["S"]}]), "field 'events[0].sources[0].title': must be text"),
+    (_event(date={"text": "x", "start": "0001-01-01", "end": "0001-01-01", "precision": "day"}),
+     "field 'events[0].date': date.start '0001-01-01': year 1 is outside 1000–9999"),
+    (_event(sources=["a\u0000b"]), "field 'events[0].sources[0]': contains a control character (U+0000)"),
+    (_event(sources=["https://a.example/\udcfe"]),
+     "field 'events[0].sources[0]': contains half of a surrogate pair (U+DCFE)"),
     (_observation("1e999"), "field 'observations[0].value': inf is not a number the store can hold"),
     (_observation('"nan"'), "field 'observations[0].value': nan is not a number the store can hold"),
     (_observation('"inf"'), "field 'observations[0].value': inf is not a number the store can hold"),
@@ -425,3 +430,48 @@ def test_tag_names_are_imported_normalised_replaced_and_removed(cli, tmp_path):
     assert json.loads(cli("export").stdout)["tags"] == [
         {"kind": "person", "name": "Zhang Di", "name_zh": "张迪"}]
 
+
+
+@pytest.mark.parametrize("target", ["db", "db-wal", "link", "hard link", "timeline.toml"])
+@pytest.mark.parametrize("command", [["export"], ["export", "--format", "csv"], ["extract", "ARTICLE"]])
+def test_an_output_file_never_writes_over_the_database(cli_sqlite, sqlite_db, tmp_path, target, command):
+    """`export -o events.db` (meant events.json) refuses, in one line, before writing:
+    the database, its -wal file, a link to it and the settings file beside it stay."""
+    assert cli_sqlite("import", SAMPLE).exit_code == 0
+    db = Path(sqlite_db)
+    out = {"db": db, "db-wal": db.with_name(db.name + "-wal"), "link": tmp_path / "link.db",
+           "hard link": tmp_path / "hard.db", "timeline.toml": db.with_name("timeline.toml")}[target]
+    if target == "link":
+        out.symlink_to(db)
+    elif target == "hard link":
+        os.link(db, out)
+    article = tmp_path / "a.txt"
+    article.write_text("2025年4月15日，快手发布可灵2.0。", encoding="utf-8")
+    args = [str(article) if a == "ARTICLE" else a for a in command]
+    if command[0] == "extract":
+        args += ["--published", "2025-04-20"]
+    result = cli_sqlite(*args, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: refusing to write over {out}") and result.stderr.count("\n") == 1
+    assert db.read_bytes().startswith(b"SQLite format 3\0")  # (SQLite may have checkpointed into it)
+    assert len(json.loads(cli_sqlite("export").stdout)["events"]) == 1
+    assert target != "timeline.toml" or not out.exists()
+
+
+@pytest.mark.parametrize("written", ["2.10", "12:30", "0755", "1_000", "1e3", ".5", "0x1F", "-0"])
+@pytest.mark.parametrize("suffix", [".yaml", ".md"])
+def test_an_unquoted_number_in_yaml_is_the_text_written(cli, tmp_path, written, suffix):
+    """YAML 1.1 would read these as numbers (2.1, 750, 493, 1000, …): a title, a tag or a
+    translation keeps what was written; importance reads its own text as a number."""
+    fields = (f"title: {written}\nslug: yaml-number\ndate: 2025-01-01\ncategory: other\n"
+              f"importance: 0{'7' if written != '-0' else ''}\ntags: [{{kind: topic, name: {written}}}]\n"
+              f"translations: {{zh: {{title: {written}}}}}\n")
+    path = tmp_path / f"n{suffix}"
+    path.write_text(f"---\n{fields}---\nbody\n" if suffix == ".md" else f"- {fields.replace(chr(10), chr(10) + '  ')}",
+                    encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    event = json.loads(cli("show", "yaml-number", "--json").stdout)
+    assert event["title"] == written and event["translations"]["zh"]["title"] == written
+    assert event["tags"] == [{"kind": "topic", "name": written}]
+    assert event.get("importance", 0) == (7 if written != "-0" else 0)

@@ -214,3 +214,34 @@ def test_an_unreadable_file_in_the_build_pushes_nothing(tmp_path: Path, remote: 
     with pytest.raises(PublishError, match=r"^could not publish to branch gh-pages of .*No such file or directory"):
         publish_site(site, PublishSettings(to="gh-pages", remote=str(remote)))
     assert git("ls-remote", "--heads", str(remote)) == ""
+
+
+@pytest.mark.parametrize("branch", ["-f", "--force", "HEAD", "refs/heads/x", "x y", "../x", "a..b"])
+def test_a_branch_name_git_refuses_is_refused_before_anything(tmp_path: Path, remote: Path, branch: str) -> None:
+    site = make_site(tmp_path / "v1", 1)
+    with pytest.raises(PublishError, match="is not a branch name git accepts"):
+        publish_site(site, PublishSettings(to="gh-pages", remote=str(remote), branch=branch))
+    assert git("for-each-ref", cwd=remote) == ""
+
+
+def test_the_branch_holding_the_sources_is_not_replaced(tmp_path: Path, remote: Path, checkout: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remote's default branch, or the branch the checkout is on, when it holds
+    something other than a published site: refused; once it holds a site, published."""
+    git("-c", "user.name=U", "-c", "user.email=u@example.org", "commit", "--quiet", "-m", "edit", cwd=checkout)
+    git("push", "--quiet", "origin", "main", cwd=checkout)
+    tip = git("rev-parse", "main", cwd=remote)
+    site = make_site(tmp_path / "v1", 1)
+    monkeypatch.chdir(checkout)
+    for settings in (PublishSettings(to="gh-pages", branch="main"),              # the checkout's
+                     PublishSettings(to="gh-pages", remote=str(remote), branch="main")):  # the default
+        with pytest.raises(PublishError, match="holds files that are not a published site"):
+            publish_site(site, settings)
+        assert git("rev-parse", "main", cwd=remote) == tip
+    # a branch that already holds a site (a user.github.io repository's main) is published to
+    pages = tmp_path / "pages.git"
+    git("init", "--bare", "--quiet", "--initial-branch=main", str(pages))
+    publish_site(site, PublishSettings(to="gh-pages", remote=str(pages), branch="main"))
+    again = publish_site(make_site(tmp_path / "v2", 2), PublishSettings(to="gh-pages", remote=str(pages),
+                                                                        branch="main"))
+    assert again.plan and git("rev-parse", "main^", cwd=pages)

@@ -118,3 +118,12 @@ def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
                              "$TIMELINE_DB, or create it with 'timeline init'\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     assert (tmp_path / "site" / "index.html").read_text() == "the previous build"
+
+
+def test_serve_refuses_a_port_that_does_not_exist(tmp_path: Path) -> None:
+    assert timeline("--db", str(tmp_path / "e.db"), "import", str(SAMPLE), cwd=tmp_path).returncode == 0
+    for port in ("80000", "-1"):
+        result = timeline("--db", str(tmp_path / "e.db"), "serve", "--port", port, "-o",
+                          str(tmp_path / "site"), cwd=tmp_path)
+        assert result.returncode == 2 and "--port" in result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / "site").exists()

@@ -554,6 +554,11 @@ class Site:
             out = getattr(self, "render_" + page.kind)(*page.args)
         except TemplateError as e:  # a user's template: say which file and line, not a traceback
             raise _template_error(e, f"writing {page.path}") from None
+        except Exception as e:  # raised by a template's own code ({{ 1/0 }}): the same
+            where = _raised_in_template(e)
+            if where is None:
+                raise  # raised in timeline's code: a bug, with its traceback
+            raise BuildError(f"{where}: {type(e).__name__}: {e} (while writing {page.path})") from None
         return out.encode("utf-8") if isinstance(out, str) else out
 
     def _ctx(self, lang: str, rel: str, page: int = 1, **more) -> dict:
@@ -949,6 +954,17 @@ class Site:
             urls = [self.router.absolute(self.router.url_of_path(p)) for p in self.html_paths]
             files = self._memo["sitemaps"] = feeds.sitemap_files(urls, self.router, SITEMAP_LIMIT)
         return files[name]()
+
+
+def _raised_in_template(e: Exception) -> str | None:
+    """"FILE line N" when the innermost frame of e's traceback is a template's (Jinja
+    gives a template's frames its file and line), else None."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or tb.tb_frame.f_code.co_filename.endswith(".py"):
+        return None
+    return f"{tb.tb_frame.f_code.co_filename} line {tb.tb_lineno}"
 
 
 def _template_error(e: TemplateError, doing: str) -> BuildError:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from timeline import __version__
-from timeline.config import Settings, missing_database
+from timeline.config import Settings, missing_database, refuse_writing_over_database
 from timeline.errors import TimelineError, ValidationError
 from timeline.terminal import json_text, terminal_text
 
@@ -248,6 +248,8 @@ def export_cmd(ctx: typer.Context,
     """Export the whole chronology (events, sources, observations)."""
     from timeline import chronology, export
     export.check_format(fmt)
+    if output is not None:
+        refuse_writing_over_database(output, ctx.obj.db_url)
     text = export.dumps(chronology.read(ctx.obj.db_url), fmt)
     if output is None:
         sys.stdout.write(text)
@@ -295,6 +297,8 @@ def extract(ctx: typer.Context,
     from timeline import extract as ex
     if as_json and output is not None:
         raise ValidationError("give --json or -o, not both")
+    if output is not None:
+        refuse_writing_over_database(output, ctx.obj.db_url)
     result = ex.run(files, ctx.obj.db_url, published=published, publisher=publisher,
                     title=source_title, url=url)
     if output is not None:
@@ -410,7 +414,7 @@ def build_cmd(ctx: typer.Context,
 @app.command("serve")
 @handle_errors
 def serve_cmd(ctx: typer.Context,
-              port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8000,
+              port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1.")] = 8000,
               output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("site"),
               base_url: Annotated[str, typer.Option("--base-url", help="Build for this URL; "
                                   "served under its path.")] = "/") -> None:

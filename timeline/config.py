@@ -44,6 +44,24 @@ def database_path(url: str) -> Path | None:
     return Path(name) if name not in ("", ":memory:") else None
 
 
+def refuse_writing_over_database(output: Path, url: str) -> None:
+    """A file a command is told to write (`export -o`, `extract -o`) that is the database it
+    reads, or one of SQLite's files beside it, or the settings file: an error, before
+    anything is written (`export -o events.db` meant events.json)."""
+    out = Path(os.path.realpath(output))
+    if out == Path(os.path.realpath(project_dir(url) / SETTINGS_FILE)):
+        raise ValidationError(f"refusing to write over {output}: it holds the settings of "
+                              "this database; give another output file")
+    path = database_path(url)
+    if path is None:
+        return
+    db = Path(os.path.realpath(path))
+    same = out == db or (out.exists() and db.exists() and os.path.samefile(out, db))
+    if same or out in {db.with_name(db.name + end) for end in ("-wal", "-shm", "-journal")}:
+        raise ValidationError(f"refusing to write over {output}: it is the database {path}"
+                              + ("" if same else " (one of its files)") + "; give another output file")
+
+
 def missing_database(url: str) -> Path | None:
     """The SQLite file behind `url` if it does not exist yet (else None)."""
     path = database_path(url)

@@ -164,6 +164,16 @@ def _construct_timestamp(loader, node):
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
+def _construct_number(loader, node):
+    """An unquoted number as the text written: YAML would make "2.10" 2.1, "12:30" 750 and
+    "0755" 493. A numeric field (importance, value) reads the text as a number itself."""
+    return loader.construct_scalar(node)
+
+
+for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+    _LineLoader.add_constructor(_tag, _construct_number)
+
+
 def _load_yaml(content: str, path: str, offset: int = 0) -> Any:
     try:
         return yaml.load(content, Loader=_LineLoader)  # noqa: S506 (SafeLoader subclass)
@@ -434,8 +444,8 @@ def period_from_value(value: Any, where: Where, base: Any = None) -> records.Per
 
 
 def source_ref(value: Any, where: Where, name: str) -> SourceRef:
-    if isinstance(value, str):
-        return _checked(where, name, records.parse_source_text, value)
+    if isinstance(value, str):  # a URL or a title: text, checked as every text field is
+        return _checked(where, name, records.parse_source_text, _text(value, where, name))
     if not isinstance(value, dict):
         raise where.error("must be a source key object, a source object or a string", name)
     extra = set(value) - SOURCE_KEYS - {"locator"}

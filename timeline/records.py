@@ -156,12 +156,18 @@ def period(text: str | None, start: str, end: str) -> Period:
 
 
 def check_iso_date(value: Any, name: str) -> date:
+    """A YYYY-MM-DD date in the years the date parser reads (1000–9999: a year page's
+    folder is the year's four digits)."""
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(f"{name} '{value}' is not a date in the form YYYY-MM-DD") from None
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError(f"{name} '{value}' is not a date in the form YYYY-MM-DD") from None
+    if not 1000 <= day.year <= 9999:
+        raise ValidationError(f"{name} '{value}': year {day.year} is outside 1000–9999")
+    return day
 
 
 def check_category(value: str) -> str:

@@ -132,9 +132,18 @@ class GhPagesTarget:
     def __init__(self, remote: str | None, *, branch: str = "gh-pages", cname: str | None = None,
                  cwd: Path | None = None):
         self.git = find_git()
+        ok = subprocess.run([self.git, "check-ref-format", f"refs/heads/{branch}"], capture_output=True,
+                            env=_clean_env()).returncode == 0
+        if not ok or branch.startswith(("-", "refs/")) or branch == "HEAD":
+            raise PublishError(f"--branch {branch!r} is not a branch name git accepts; give a name "
+                               "such as gh-pages")
         self.remote = resolve_remote(remote, self.git, cwd)
         self.branch = branch
         self.cname = cname
+        # the branch the user's checkout is on holds their sources, not a site to replace
+        here = subprocess.run([self.git, "symbolic-ref", "--quiet", "--short", "HEAD"], capture_output=True,
+                              cwd=cwd or Path.cwd(), env=_clean_env(), text=True)
+        self.checked_out = here.stdout.strip() if here.returncode == 0 else None
 
     def describe(self) -> str:
         return f"branch {self.branch} of {redact(self.remote)}"
@@ -150,13 +159,13 @@ class GhPagesTarget:
     # -- the Target interface ---------------------------------------------------------
     def plan(self, site_dir: Path) -> Plan:
         with _Repo(self.git) as repo:
-            tip = repo.fetch_tip(self.remote, self.branch)
+            tip = repo.fetch_tip(self.remote, self.branch, sources=self.checked_out)
             tree = repo.site_tree(site_dir, self.cname, tip)
             return repo.diff(tip and f"{tip}^{{tree}}", tree)
 
     def deploy(self, site_dir: Path) -> Plan:
         with _Repo(self.git) as repo:
-            tip = repo.fetch_tip(self.remote, self.branch)
+            tip = repo.fetch_tip(self.remote, self.branch, sources=self.checked_out)
             tree = repo.site_tree(site_dir, self.cname, tip)
             plan = repo.diff(tip and f"{tip}^{{tree}}", tree)
             if tip is not None and not plan:
@@ -209,10 +218,12 @@ class _Repo:
             raise PublishError(f"{what or 'git ' + args[0]} failed: {message}")
         return proc.stdout.decode("utf-8", "replace")
 
-    def fetch_tip(self, remote: str, branch: str, depth: int = 1) -> str | None:
-        """The commit at the tip of `branch` on `remote`, fetched; None if there is no branch."""
+    def fetch_tip(self, remote: str, branch: str, depth: int = 1, sources: str | None = None) -> str | None:
+        """The commit at the tip of `branch` on `remote`, fetched; None if there is no branch.
+        A branch that exists and holds sources (the remote's default branch, or `sources`:
+        the branch the user's checkout is on) is refused: publishing would replace them."""
         ref = f"refs/heads/{branch}"
-        out = self.run("ls-remote", "--heads", remote, ref,
+        out = self.run("ls-remote", "--symref", remote, "HEAD", ref,
                        what=f"reading {redact(remote)} (check the URL, your network and your access)")
         tip = next((line.split()[0] for line in out.splitlines() if line.endswith(f"\t{ref}")), None)
         if tip is not None:
@@ -223,6 +234,15 @@ class _Repo:
             self.run("config", "remote.target.partialclonefilter", "blob:none")
             self.run("fetch", "--quiet", "--no-tags", f"--depth={depth}", "--filter=blob:none", "target", ref,
                      what=f"fetching branch {branch} from {redact(remote)}")
+            sources_branch = f"ref: {ref}\tHEAD" in out.splitlines() or branch == sources
+            if sources_branch and not self.run("ls-tree", "--name-only", tip, ".nojekyll").strip():
+                # (every site published here has a .nojekyll: this branch holds something else)
+                which = (f"the default branch of {redact(remote)}" if branch != sources
+                         else "the branch your checkout is on")
+                raise PublishError(f"branch {branch} is {which} and holds files that "
+                                   "are not a published site: publishing would replace them; give another "
+                                   "--branch, such as gh-pages (or, if the branch is meant to hold only the "
+                                   "site, commit an empty .nojekyll file to it first)")
         return tip
 
     def site_tree(self, site_dir: Path, cname: str | None, tip: str | None) -> str:
