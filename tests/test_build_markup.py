@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from timeline import markup
+from timeline import markup, search
 
 PIECES = ["a", "b", "word ", " ", "可灵", "快手", "*", "**", "_", "[", "]", "(", ")", "<", ">", "&", "!",
           "#", "-", "+", "=", ".", "1", "1. ", "\n", "\n\n", "\n\n\n", "\t", "    ", "`", "\\", "'", '"',
@@ -116,15 +116,18 @@ def test_fast_path_takes_common_text() -> None:
 
 
 def _summary_reference(text: str | None, limit: int = 240) -> str:
-    """summary() as first written (with a regex per step), which the faster one must equal."""
+    """summary()'s rules with a regex per step, which the faster code must equal."""
     if not text:
         return ""
     first = text.strip().split("\n\n", 1)[0]
     if len(first) > 3 * limit:
         first = re.sub(r"!?\[[^\]]*(?:\]\([^)]*)?$", "", first[:3 * limit])
     if re.search(r"[\[*_`#<>]", first):
-        first = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", first)
-        first = re.sub(r"[*_`#>]+", "", re.sub(r"<[^>]*>", "", first))
+        first = re.sub(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)", r"\1", first)
+        first = re.sub(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", "", first,
+                       flags=re.S | re.I)
+        # Markdown's marks: emphasis and code; a heading's or a quote's at a line's start
+        first = re.sub(r"[*`]+|(?<![^\W_])_+|_+(?![^\W_])|^[ \t]*(?:#{1,6}|>)[ \t]?", "", first, flags=re.M)
     plain = re.sub(r"\s+", " ", first).strip()
     if len(plain) <= limit:
         return plain
@@ -159,3 +162,17 @@ def test_segment_url_examples() -> None:
     assert segment_url("2025-04-15-kling-2-0") == "2025-04-15-kling-2-0"
     assert segment_url("可灵-2-0") == "%E5%8F%AF%E7%81%B5-2-0"
     assert (segment_url("a..b"), segment_url("../x")) == ("ab", "x")  # never leaves its folder
+
+
+@pytest.mark.parametrize("body, shown", [
+    ("Ratio 5 < 6 and 7 > 3, **bold** and `code`.", "Ratio 5 < 6 and 7 > 3, bold and code."),
+    ("See [the page](https://en.wikipedia.org/wiki/Kling_(model)) for more.", "See the page for more."),
+    ("Text <style>p{color:red}</style> after <b>bold</b><!-- note -->.", "Text after bold."),
+    ("x <script>alert(1)</script> y", "x y"),
+    ("## Heading\n> quoted snake_case, C# and a > b, _emph_ and __strong__",
+     "Heading quoted snake_case, C# and a > b, emph and strong"),
+])
+def test_a_summary_keeps_the_text_and_drops_only_markup(body, shown):
+    assert markup.summary(body) == shown
+    words = search.normalise(body)
+    assert all(w in words for w in search.normalise(shown))

@@ -160,6 +160,12 @@ def _bad(tmp_path, name, text):
      "    sources: [{key: nowhere}]\n", "a.yaml:2: unknown source key 'nowhere'"),
     ("a.yaml", "observations:\n  - series: s\n    period: 2025\n    value: lots\n    source: k\n",
      "a.yaml:4 field 'value': 'lots' is not a number"),
+    ("a.yaml", "- title: x\n  category: other\n  date: 2025\n  title: y\n",
+     "a.yaml:4: invalid YAML: the key 'title' appears twice in one record (also on line 1)"),
+    ("a.md", "---\ntitle: x\ncategory: other\ndate: 2025\ncategory: product\n---\nbody\n",
+     "a.md:5: invalid YAML: the key 'category' appears twice in one record (also on line 3)"),
+    ("a.csv", "slug,title,category,date_text,slug\nh1,T,other,2025,h2\n",
+     "a.csv:1: the header names the column 'slug' twice"),
 ])
 def test_bad_files_name_file_line_field_and_change_nothing(cli, tmp_path, name, text, message):
     good = _bad(tmp_path, "good.yaml", "events:\n  - title: Good\n    category: other\n"

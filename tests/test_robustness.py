@@ -50,6 +50,17 @@ def test_a_chart_of_any_finite_values_is_valid_svg(values):
         assert len(charts.table_rows(sd, lang)) == len(values)
 
 
+def test_series_whose_keys_read_alike_get_ids_of_their_own():
+    """Keys that give the same id ("a b", "a-b" both s-a-b; "a-b-2" then meets a-b's
+    numbered id): each chart keeps its own, and the same keys always give the same ids."""
+    obs = [{"series": key, "period": {"start": "2025-01-01", "end": "2025-12-31"}, "value": 1,
+            "unit": "count", "source": "s"} for key in ("a-b-2", "a-b", "a b", "A B")]
+    anchors = {s.key: s.anchor for s in charts.series_data(obs)}
+    assert len(set(anchors.values())) == 4
+    assert anchors == {s.key: s.anchor for s in charts.series_data(list(reversed(obs)))}
+    assert anchors["a b"] == "s-a-b"
+
+
 @pytest.mark.parametrize("lo, hi", [(0.0, 1e-300), (0.0, 1e308), (-1e308, 1e308), (-BIG, BIG),
                                     (0.0, BIG), (-BIG, 0.0), (-3.0, 7.0), (0.0, 0.3)])
 def test_ticks_are_finite_increasing_and_cover_the_values(lo, hi):

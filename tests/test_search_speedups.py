@@ -21,9 +21,10 @@ from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 
 REPO = Path(__file__).resolve().parents[1]
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# the rules (markup.LINK, markup.TAGS), applied here one regex substitution at a time
+_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 _URL = re.compile(r"https?://\S+")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", re.S | re.I)
 _WORD = re.compile(r"[^\W_]+(?:[.'’%+\-][^\W_]+)*")
 _FOLD = str.maketrans(TRADITIONAL, SIMPLIFIED)
 

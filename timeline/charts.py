@@ -71,10 +71,11 @@ class SeriesData:
     description: str
     periods: list[Period]
     observations: list[dict]
+    anchor: str = ""  # the chart's id on the charts page, unique among the series (series_data)
 
-    @property
-    def anchor(self) -> str:
-        return "s-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in self.key)
+
+def _anchor(key: str) -> str:
+    return "s-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
 
 
 # ---------------------------------------------------------------- periods and numbers
@@ -230,6 +231,16 @@ def series_data(observations: list[dict], series: list[dict] | None = None) -> l
         family_size[fam] = max(family_size.get(fam, 0), len(s.observations))
     out.sort(key=lambda s: (-family_size[s.key.split("-")[0]], s.key.split("-")[0],
                             -len(s.observations), -len(s.periods), s.key))
+    # ids from keys ("a b" and "a-b" both give s-a-b): the later ones, in key order, get a
+    # number, so that each chart, its title and its table keep ids of their own
+    used: set[str] = set()
+    for s in sorted(out, key=lambda s: s.key):
+        anchor, n = _anchor(s.key), 1
+        while anchor in used:
+            n += 1
+            anchor = f"{_anchor(s.key)}-{n}"
+        used.add(anchor)
+        s.anchor = anchor
     return out
 
 

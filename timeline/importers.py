@@ -132,6 +132,9 @@ def _read_jsonl(content: str, path: str, batch: Batch) -> None:
         _add_record(kind, record, where, batch)
 
 
+_TWICE = "a key written twice"
+
+
 class _LineLoader(yaml.SafeLoader):
     """A YAML loader that remembers the line each mapping starts on."""
 
@@ -142,6 +145,14 @@ class _LineDict(dict):
 
 
 def _construct_mapping(loader, node):
+    seen: dict = {}
+    for key_node, _ in node.value:  # a key written twice: YAML keeps the last without a word
+        if isinstance(key_node, yaml.ScalarNode):
+            if key_node.value in seen:  # (_load_yaml names the first one's line)
+                raise yaml.constructor.ConstructorError(
+                    _TWICE, seen[key_node.value],
+                    f"the key '{key_node.value}' appears twice in one record", key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value
@@ -180,6 +191,8 @@ def _load_yaml(content: str, path: str, offset: int = 0) -> Any:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        if getattr(e, "context", None) == _TWICE:
+            problem += f" (also on line {e.context_mark.line + 1 + offset})"
         raise InputFormatError(f"invalid YAML: {problem}", path=path,
                                line=mark.line + 1 + offset if mark else None) from None
     except RecursionError:
@@ -195,6 +208,9 @@ def _read_csv(content: str, path: str, batch: Batch) -> None:
     if not reader.fieldnames or "title" not in reader.fieldnames:
         raise InputFormatError("a CSV file needs a header row with at least title, date "
                                "and category", path=path, line=1)
+    twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+    if twice:  # DictReader would keep the last column of that name without a word
+        raise InputFormatError(f"the header names the column {twice[0]!r} twice", path=path, line=1)
     start = reader.line_num + 1  # where the next record begins: a broken quote is there
     try:
         for row in reader:

@@ -121,8 +121,14 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 # ---------------------------------------------------------------- summaries and slugs
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAGS = re.compile(r"<[^>]*>")
+# A Markdown link or image, its text the group; its address may hold one level of
+# parentheses (https://en.wikipedia.org/wiki/Kling_(model)).
+LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
+# An HTML tag or comment, and a script or style element whole; not a "<" in prose ("5 < 6").
+TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", re.S | re.I)
+# Marks that are Markdown syntax: emphasis and code, and at a line's start a heading's
+# hashes or a quote's ">" ("snake_case", "C#" and "a > b" keep theirs).
+_SYNTAX_MARKS = re.compile(r"[*`]+|(?<![^\W_])_+|_+(?![^\W_])|^[ \t]*(?:#{1,6}|>)[ \t]?", re.M)
 
 
 def summary(text: str | None, limit: int = 240) -> str:
@@ -136,9 +142,7 @@ def summary(text: str | None, limit: int = 240) -> str:
         # re.split puts each link's text (the group) between the pieces around the links,
         # so joining them keeps the text and drops the rest, as sub(r"\1") would, but
         # without a Python call per link; str.replace drops marks faster than a regex.
-        first = _TAGS.sub("", "".join(_LINK.split(first)))
-        for mark in "*_`#>":
-            first = first.replace(mark, "")
+        first = _SYNTAX_MARKS.sub("", TAGS.sub("", "".join(LINK.split(first))))
     plain = " ".join(first.split())  # white space runs as one space, none at the ends
     if len(plain) <= limit:
         return plain

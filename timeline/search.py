@@ -33,17 +33,16 @@ import hashlib
 import re
 import unicodedata
 
+from timeline.markup import LINK, TAGS
 from timeline.templating import compact_json
 from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 
 CHUNK = 500
 # What the index text and the manifest mean, for the keys build.py gives the search pages:
 # bump the name when the normalisation changes; a new table changes the digest.
-FORMAT = b"search-3:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+FORMAT = b"search-4:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
-_TAG = re.compile(r"<[^>]*>")
 # A word: letters, digits, marks, joined by . ' ’ % + - between them (so "2.0", "q3-2025").
 _WORD = re.compile(r"[^\W_]+(?:[.'’%+\-][^\W_]+)*")
 _SIMPLIFIED = dict(zip(TRADITIONAL, SIMPLIFIED))
@@ -62,9 +61,9 @@ def _clean(text: str) -> str:
         # re.split puts each link's text (the group) between the pieces around the links,
         # so joining them with spaces gives what sub(r" \1 ") gives, without a Python
         # call per link.
-        text = " ".join(_LINK.split(text))
+        text = " ".join(LINK.split(text))
     if "<" in text:
-        text = _TAG.sub(" ", text)
+        text = TAGS.sub(" ", text)
     if "://" in text:
         text = _URL.sub(" ", text)
     return text
