@@ -241,6 +241,8 @@ def _observation(value) -> str:
     (_event(sources=[{"title": ["S"]}]), "field 'events[0].sources[0].title': must be text"),
     (_event(date={"text": "x", "start": "0001-01-01", "end": "0001-01-01", "precision": "day"}),
      "field 'events[0].date': date.start '0001-01-01': year 1 is outside 1000–9999"),
+    (_event(title="abc\u202edef"), "field 'events[0].title': contains a bidirectional override (U+202E)"),
+    (_event(tags=["topic:\u202eevil"]), "field 'events[0].tags[0]': contains a bidirectional override"),
     (_event(sources=["a\u0000b"]), "field 'events[0].sources[0]': contains a control character (U+0000)"),
     (_event(sources=["https://a.example/\udcfe"]),
      "field 'events[0].sources[0]': contains half of a surrogate pair (U+DCFE)"),
@@ -334,14 +336,16 @@ def test_text_that_looks_like_other_types_is_kept_as_text(cli, tmp_path):
 
 
 def test_a_tag_name_typed_composed_or_decomposed_is_one_tag(cli, tmp_path):
+    """...and one with an invisible zero-width space, word joiner or BOM in it."""
     nfc, nfd = "Caf\u00e9", "Cafe\u0301"
+    names = (nfc, nfd, "Ca\u200bf\u00e9", "\ufeffCaf\u00e9", "Caf\u2060\u00e9")
     path = tmp_path / "a.json"
     path.write_text(json.dumps([{"title": f"T{i}", "category": "other", "date": "2025-01-01",
                                  "slug": f"t{i}", "tags": [f"topic:{name}"]}
-                                for i, name in enumerate((nfc, nfd))]), encoding="utf-8")
+                                for i, name in enumerate(names)]), encoding="utf-8")
     assert cli("import", path).exit_code == 0
     tags = [e["tags"] for e in json.loads(cli("list", "--json").stdout)]
-    assert tags == [[{"kind": "topic", "name": nfc}]] * 2
+    assert tags == [[{"kind": "topic", "name": nfc}]] * len(names)
 
 
 def test_missing_file(cli, tmp_path):

@@ -157,6 +157,7 @@ KINDS = [
     ("\x1bc", ""), ("\x1b(B", ""), ("\x1b7", ""),                       # other ESC sequences
     ("\x00", ""), ("\x08", ""), ("\r", ""), ("\x07", ""), ("\x7f", ""),  # C0, DEL
     ("\x85", ""), ("\x8d", ""), ("\x1b", ""),                           # C1, a lone ESC
+    ("\u202e", ""), ("\u2066", ""), ("\u202a", ""),                      # bidi override, isolate
     ("\x1b]0;unterminated", "0;unterminated"),                          # harmless without ESC ]
 ]
 HOSTILE = "Normal" + "".join(f"{seq}中{n}" for n, (seq, _) in enumerate(KINDS))

@@ -342,8 +342,10 @@ def _add_record(kind: str, record: dict, where: Where, batch: Batch) -> None:
 # ---------------------------------------------------------------- records
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; halves of
-# a UTF-16 surrogate pair (JSON's \ud800 escape decodes to one, which UTF-8 cannot hold)
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# a UTF-16 surrogate pair (JSON's \ud800 escape decodes to one, which UTF-8 cannot hold);
+# the bidirectional embeddings and overrides (U+202A-U+202E), which reverse the text that
+# follows them on a page or a terminal (text in either direction needs none of them)
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e]")
 # a language tag or name as data carries it (en, zh-Hant, zh_CN, Chinese): letters,
 # digits, - and _; nothing that could break out of an attribute
 LANG_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,34}")
@@ -361,7 +363,9 @@ def _text(value: Any, where: Where, name: str) -> str | None:
     text = str(value).strip()
     bad = _BAD_CHAR.search(text)
     if bad:
-        what = "half of a surrogate pair" if "\ud800" <= bad.group() <= "\udfff" else "a control character"
+        char = bad.group()
+        what = ("half of a surrogate pair" if "\ud800" <= char <= "\udfff" else
+                "a bidirectional override" if "\u202a" <= char <= "\u202e" else "a control character")
         raise where.error(f"contains {what} (U+{ord(bad.group()):04X})", name)
     return text
 

@@ -195,6 +195,9 @@ def check_published(value: Any) -> str | None:
     return text
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
+
+
 def parse_tag(value: str) -> tuple[str, str]:
     """'kind:name' (or a bare name, a topic) -> (kind, name)."""
     value = (value or "").strip()
@@ -202,6 +205,8 @@ def parse_tag(value: str) -> tuple[str, str]:
     if not sep:
         kind, name = "topic", value
     # NFC: the same name typed on two keyboards (é as one character or as e + accent) is one tag
+    # (without the invisible zero-width space, word joiner and BOM: "Kl\u200bing" is Kling)
+    name = name.translate(_INVISIBLE)
     kind, name = kind.strip().lower(), unicodedata.normalize("NFC", " ".join(name.split()))
     if kind not in TAG_KINDS:
         raise ValidationError(f"unknown tag kind '{kind}' in '{value}'; use KIND:NAME with "

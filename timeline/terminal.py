@@ -14,8 +14,10 @@ _TERMINAL_SEQUENCE = re.compile(
     r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x80-\x9f]*(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")            # C0, DEL and C1
-_CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # tab and newline kept
+# C0, DEL and C1; and the bidirectional embeddings, overrides and isolates, which
+# reorder what follows them on the line
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # tab, newline kept
 # JSON leaves DEL and C1 as they are (only C0 must be escaped): \u escapes say the same
 _JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7f, 0xa0)}
 
