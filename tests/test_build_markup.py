@@ -127,7 +127,9 @@ def _summary_reference(text: str | None, limit: int = 240) -> str:
         first = re.sub(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", "", first,
                        flags=re.S | re.I)
         # Markdown's marks: emphasis and code; a heading's or a quote's at a line's start
-        first = re.sub(r"[*`]+|(?<![^\W_])_+|_+(?![^\W_])|^[ \t]*(?:#{1,6}|>)[ \t]?", "", first, flags=re.M)
+        first = re.sub(r"[*`]+", "", first)
+        first = re.sub(r"(?<![^\W_])_+|_+(?![^\W_])", "", first)
+        first = re.sub(r"^[ \t]*(?:#{1,6}|>)[ \t]?", "", first, flags=re.M)
     plain = re.sub(r"\s+", " ", first).strip()
     if len(plain) <= limit:
         return plain

@@ -123,12 +123,15 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # ---------------------------------------------------------------- summaries and slugs
 # A Markdown link or image, its text the group; its address may hold one level of
 # parentheses (https://en.wikipedia.org/wiki/Kling_(model)).
-LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
+LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]++|\([^()]*\))*+\)")  # (possessive: linear time)
 # An HTML tag or comment, and a script or style element whole; not a "<" in prose ("5 < 6").
 TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", re.S | re.I)
-# Marks that are Markdown syntax: emphasis and code, and at a line's start a heading's
-# hashes or a quote's ">" ("snake_case", "C#" and "a > b" keep theirs).
-_SYNTAX_MARKS = re.compile(r"[*`]+|(?<![^\W_])_+|_+(?![^\W_])|^[ \t]*(?:#{1,6}|>)[ \t]?", re.M)
+# Marks that are Markdown syntax: emphasis (* always, _ at a word's edge) and code, and at
+# a line's start a heading's hashes or a quote's ">" ("snake_case", "C#" and "a > b" keep
+# theirs). Each is looked for only in text that has it: one regex for all cost 20 µs a
+# summary.
+_EDGE_UNDERSCORES = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}|>)[ \t]?", re.M)
 
 
 def summary(text: str | None, limit: int = 240) -> str:
@@ -142,7 +145,11 @@ def summary(text: str | None, limit: int = 240) -> str:
         # re.split puts each link's text (the group) between the pieces around the links,
         # so joining them keeps the text and drops the rest, as sub(r"\1") would, but
         # without a Python call per link; str.replace drops marks faster than a regex.
-        first = _SYNTAX_MARKS.sub("", TAGS.sub("", "".join(LINK.split(first))))
+        first = TAGS.sub("", "".join(LINK.split(first))).replace("*", "").replace("`", "")
+        if "_" in first:
+            first = _EDGE_UNDERSCORES.sub("", first)
+        if "#" in first or ">" in first:
+            first = _LINE_MARK.sub("", first)
     plain = " ".join(first.split())  # white space runs as one space, none at the ends
     if len(plain) <= limit:
         return plain
