@@ -232,6 +232,8 @@ def _observation(value) -> str:
     (_event(body="a\u009bb"), "field 'events[0].body': contains a control character (U+009B)"),
     (_event(title=True), "field 'events[0].title': must be text, not true or false"),
     (_event(importance="1e999"), "field 'events[0].importance': must be a whole number"),
+    ('{"events": [{"title": "T", "category": "other", "date": "2025", "importance": 1e400}]}',
+     "field 'events[0].importance': must be a whole number"),
     (_event(importance=-99999999999999999999999), "field 'events[0].importance': must be a whole number"),
     (_event(importance=2.5), "field 'events[0].importance': must be a whole number"),
     (_event(date={"start": "2025-01-01", "end": "2025-01-02", "precision": "days",

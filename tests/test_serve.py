@@ -127,3 +127,18 @@ def test_serve_refuses_a_port_that_does_not_exist(tmp_path: Path) -> None:
                           str(tmp_path / "site"), cwd=tmp_path)
         assert result.returncode == 2 and "--port" in result.stderr
         assert "Traceback" not in result.stderr and not (tmp_path / "site").exists()
+
+
+def test_serve_says_a_taken_port_is_taken_before_building(tmp_path: Path) -> None:
+    import socket
+    assert timeline("--db", str(tmp_path / "e.db"), "import", str(SAMPLE), cwd=tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = timeline("--db", str(tmp_path / "e.db"), "serve", "--port", str(port), "-o",
+                          str(tmp_path / "site"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == f"Error: cannot serve on 127.0.0.1:{port}: another program is using it; give another --port\n"
+    assert not (tmp_path / "site").exists()  # nothing built for a server that cannot start
+

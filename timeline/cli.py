@@ -427,9 +427,11 @@ def serve_cmd(ctx: typer.Context,
     def rebuild():
         return build_site(chronology.read(url), output, base_url=base_url,
                           options=site_options(ctx))
+    base_path = urlsplit(base_url).path or "/"
+    server = serving.make_server(output, port, base_path)  # the port first: a taken one fails fast
     echo(rebuild().summary())
-    serving.serve(output, port=port, base_path=urlsplit(base_url).path or "/", rebuild=rebuild,
-                  fingerprint=serving.database_fingerprint(url), log=echo)
+    serving.serve(output, port=port, base_path=base_path, rebuild=rebuild,
+                  fingerprint=serving.database_fingerprint(url), log=echo, server=server)
 
 
 @app.command("publish")

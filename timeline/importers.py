@@ -529,6 +529,8 @@ def _importance(value: Any, where: Where) -> int:
     """A whole number (3, 3.0, "3"; true is 1), within the store's 64-bit integers."""
     if value in (None, ""):
         return 0
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400
+        raise where.error("must be a whole number (below 2^63)", "importance")
     if not isinstance(value, bool):
         value = _text(value, where, "importance")
     try:

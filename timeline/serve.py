@@ -11,6 +11,7 @@ rebuilds periodically (an unchanged database rebuilds nothing, see timeline/outp
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import posixpath
@@ -88,7 +89,13 @@ def make_server(site_dir: Path, port: int = 8000, base_path: str = "/",
                 host: str = "127.0.0.1") -> ThreadingHTTPServer:
     base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
     handler = functools.partial(SiteHandler, directory=os.path.abspath(site_dir), base_path=base)
-    server = ThreadingHTTPServer((host, port), handler)
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as e:  # the port is taken, or not ours to use: say so, not "could not write"
+        from timeline.errors import TimelineError
+        why = "another program is using it; give another --port" if e.errno == errno.EADDRINUSE \
+            else (e.strerror or str(e))
+        raise TimelineError(f"cannot serve on {host}:{port}: {why}") from None
     server.daemon_threads = True
     return server
 
@@ -136,11 +143,12 @@ def _interrupt(signum, frame) -> None:
 def serve(site_dir: Path, *, port: int = 8000, base_path: str = "/",
           rebuild: Callable[[], object] | None = None,
           fingerprint: Callable[[], object] | None = None, interval: float = 1.0,
-          log=print) -> None:
-    """Serve until interrupted (Ctrl-C, or SIGTERM as `kill` and service managers send)."""
+          log=print, server: ThreadingHTTPServer | None = None) -> None:
+    """Serve until interrupted (Ctrl-C, or SIGTERM as `kill` and service managers send);
+    `server`: one make_server already made (the CLI takes the port before building)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
-    server = make_server(site_dir, port, base_path)
+    server = server or make_server(site_dir, port, base_path)
     host, real_port = server.server_address[:2]
     base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
     log(f"Serving {site_dir} at http://{host}:{real_port}{base} (Ctrl-C to stop)")
