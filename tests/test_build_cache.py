@@ -175,6 +175,11 @@ def test_template_error_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=r"about\.html line 2: ZeroDivisionError: division by zero "
                                          r"\(while writing about/index\.html\)"):
         build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine, jobs=1)
+    # ...or raised in one of Jinja's filters that the template called
+    (mine / "about.html").write_text('{% extends "base.html" %}{% block main %}\n\n{{ "%d"|format("x") }}'
+                                     '{% endblock %}')
+    with pytest.raises(BuildError, match=r"about\.html line 3: TypeError: %d format"):
+        build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine, jobs=1)
     # a failed first build leaves nothing behind: no site, no spare, no fragment store
     assert sorted(os.listdir(tmp_path)) == ["mine"]
 

@@ -41,7 +41,19 @@ def _chronology() -> Chronology:
                         | {"locator": None} for c in e["sources"]]
     tags = [{"kind": "organization", "name": "Kuaishou", "name_zh": "快手"},
             {"kind": "person", "name": "Zhang Di", "name_zh": "张迪"}]
-    return Chronology(events=data["events"], sources=data["sources"], observations=[], tags=tags)
+    # figures on event pages: two series, a period two sources disagree on
+    observations = [{"series": series, "period": {"text": text, "start": start, "end": end}, "value": value,
+                     "unit": "CNY", "qualifier": "", "source": data["sources"][n % 3]["key"],
+                     "event": data["events"][n * 7]["slug"], "note": None}
+                    for n, (series, text, start, end, value) in enumerate([
+                        ("revenue", "2015", "2015-01-01", "2015-12-31", 100),
+                        ("revenue", "2015", "2015-01-01", "2015-12-31", 100),
+                        ("revenue", "2016", "2016-01-01", "2016-12-31", 150),
+                        ("users", "2016", "2016-01-01", "2016-12-31", 7),
+                        ("users", "2017", "2017-01-01", "2017-12-31", 9)])]
+    series = [{"key": "revenue", "title": "Revenue", "title_zh": "收入", "unit": "CNY", "description": ""}]
+    return Chronology(events=data["events"], sources=data["sources"], observations=observations,
+                      series=series, tags=tags)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -90,6 +102,18 @@ def _apply(chrono: Chronology, edit: tuple) -> None:
         chrono.tags = [t for t in chrono.tags if (t["kind"], t["name"]) != (kind, name)]
         if text:
             chrono.tags.append({"kind": kind, "name": name, "name_zh": f"标签{text}"})
+    elif what == "tag name for no event":  # events.json lists it
+        chrono.tags = [t for t in chrono.tags if t["name"] != "nobody"] + \
+            [{"kind": "topic", "name": "nobody", "name_zh": f"无人{text}"}]
+    elif what == "series title":
+        chrono.series = [{**s, "title": f"{s['title']} {text}"} for s in chrono.series]
+    elif what == "figure value":  # the two 2015 revenue figures agree, or no longer do
+        o = chrono.observations[n % len(chrono.observations)]
+        o["value"] = o["value"] + 1 + n % 3
+    elif what == "series like another":  # "users" and "us ers"-like keys share a chart id
+        o = copy.deepcopy(chrono.observations[3])
+        o["series"] = "users x" if n % 2 else "users-x"
+        chrono.observations.append(o)
     elif what == "source title":
         old = chrono.sources[n % len(chrono.sources)]
         title = f"{old['title']} {text}"
@@ -102,7 +126,8 @@ def _apply(chrono: Chronology, edit: tuple) -> None:
 
 EDITS = st.tuples(
     st.sampled_from(["body", "title", "zh title", "add tag", "drop tag", "category", "move", "remove",
-                     "add", "tag name zh", "source title"]),
+                     "add", "tag name zh", "source title", "tag name for no event", "series title",
+                     "figure value", "series like another"]),
     st.integers(0, 200),
     st.text(alphabet="abc可灵 <&", max_size=6))
 

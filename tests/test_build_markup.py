@@ -124,12 +124,13 @@ def _summary_reference(text: str | None, limit: int = 240) -> str:
         first = re.sub(r"!?\[[^\]]*(?:\]\([^)]*)?$", "", first[:3 * limit])
     if re.search(r"[\[*_`#<>]", first):
         first = re.sub(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)", r"\1", first)
-        first = re.sub(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", "", first,
-                       flags=re.S | re.I)
+        first = re.sub(r"<(script|style)\b.*?</\1\s*>", "", first, flags=re.S | re.I)
+        first = re.sub(r"<!--.*?-->", "", first, flags=re.S)
+        first = re.sub(r"</?[A-Za-z][^>]*>", "", first)
         # Markdown's marks: emphasis and code; a heading's or a quote's at a line's start
         first = re.sub(r"[*`]+", "", first)
         first = re.sub(r"(?<![^\W_])_+|_+(?![^\W_])", "", first)
-        first = re.sub(r"^[ \t]*(?:#{1,6}|>)[ \t]?", "", first, flags=re.M)
+        first = re.sub(r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|>)[ \t]?", "", first, flags=re.M)
     plain = re.sub(r"\s+", " ", first).strip()
     if len(plain) <= limit:
         return plain

@@ -232,12 +232,17 @@ def test_the_branch_holding_the_sources_is_not_replaced(tmp_path: Path, remote: 
     git("push", "--quiet", "origin", "main", cwd=checkout)
     tip = git("rev-parse", "main", cwd=remote)
     site = make_site(tmp_path / "v1", 1)
+    # the branch the checkout is on (the remote's default branch is another one here)
+    git("symbolic-ref", "HEAD", "refs/heads/elsewhere", cwd=remote)
     monkeypatch.chdir(checkout)
-    for settings in (PublishSettings(to="gh-pages", branch="main"),              # the checkout's
-                     PublishSettings(to="gh-pages", remote=str(remote), branch="main")):  # the default
-        with pytest.raises(PublishError, match="holds files that are not a published site"):
-            publish_site(site, settings)
-        assert git("rev-parse", "main", cwd=remote) == tip
+    with pytest.raises(PublishError, match="main is the branch your checkout is on and holds files"):
+        publish_site(site, PublishSettings(to="gh-pages", branch="main"))
+    # the remote's default branch, published to from outside any checkout
+    git("symbolic-ref", "HEAD", "refs/heads/main", cwd=remote)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PublishError, match="main is the default branch of .* and holds files"):
+        publish_site(site, PublishSettings(to="gh-pages", remote=str(remote), branch="main"))
+    assert git("rev-parse", "main", cwd=remote) == tip
     # a branch that already holds a site (a user.github.io repository's main) is published to
     pages = tmp_path / "pages.git"
     git("init", "--bare", "--quiet", "--initial-branch=main", str(pages))

@@ -24,7 +24,14 @@ REPO = Path(__file__).resolve().parents[1]
 # the rules (markup.LINK, markup.TAGS), applied here one regex substitution at a time
 _LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 _URL = re.compile(r"https?://\S+")
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", re.S | re.I)
+_TAGS = [re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I), re.compile(r"<!--.*?-->", re.S),
+         re.compile(r"</?[A-Za-z][^>]*>")]
+
+
+def _strip_tags(text: str) -> str:
+    for pattern in _TAGS:
+        text = pattern.sub(" ", text)
+    return text
 _WORD = re.compile(r"[^\W_]+(?:[.'’%+\-][^\W_]+)*")
 _FOLD = str.maketrans(TRADITIONAL, SIMPLIFIED)
 
@@ -32,7 +39,7 @@ _FOLD = str.maketrans(TRADITIONAL, SIMPLIFIED)
 def _normalise_reference(text: str) -> list[str]:
     if not text:
         return []
-    text = _URL.sub(" ", _TAG.sub(" ", _LINK.sub(r" \1 ", text)))
+    text = _URL.sub(" ", _strip_tags(_LINK.sub(r" \1 ", text)))
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold().translate(_FOLD))
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
+import os
 import time
 import unicodedata
 from collections import defaultdict
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
+import jinja2
+import markupsafe
 from jinja2 import TemplateError
 from markupsafe import Markup
 
@@ -55,7 +58,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-13"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-14"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -251,14 +254,15 @@ class Site:
         # one digest per event: its data, and the links it shows that depend on others
         # (a cited source's page and language: the event's page and card show both)
         # (sha256: with the CPU's SHA instructions the fastest digest of a few KB here)
-        # (and each tag's page and Chinese name)
-        tag_slug, tag_zh, obs, unknown = self.tag_slug, self.tag_zh, self.obs_by_event, (None, None)
+        # (and each tag's page and Chinese name, and what its figures show: see _figures)
+        tag_slug, tag_zh, unknown = self.tag_slug, self.tag_zh, (None, None)
         shown = {s["key"]: (self.source_page_of.get(s["key"]), s.get("language")) for s in self.sources}
+        figures = self._figures_shown(shown)
         self.ekeys: list[bytes] = [
             hashlib.sha256(marshal.dumps((e, [shown.get(k, unknown) for k in keys],
                                           [(tag_slug[t], tag_zh.get(t)) for t in
                                            [(t["kind"], t["name"]) for t in e["tags"]]],
-                                          obs.get(e["slug"])), 2)).digest()[:16]
+                                          figures.get(e["slug"])), 2)).digest()[:16]
             for e, keys in zip(events, self.event_source_keys)]
         # what a link to an event shows (Site.link: slug, titles, date): pages that only
         # link to an event (its neighbours, the sources pages) change with this, not its body
@@ -450,6 +454,9 @@ class Site:
             seg = segment(events[i]["slug"])
             for lang, prefix in prefixes:
                 pages.append(Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)))
+        # the charts page links each figure to its event: what those links show
+        charted = [self.lkeys[self.slug_index[o["event"]]] for o in self.chrono.observations
+                   if o.get("event") in self.slug_index]
         for lang in self.langs:
             L = lang.encode()
             # what the filter form on the home and year pages offers: every category and tag
@@ -496,8 +503,8 @@ class Site:
                                           _b(chunk), *cited), "sources", (lang, p)))
             pages.append(Page(r.route("about/", lang).path, _digest(fp, L, b"about", _b(n)),
                               "about", (lang,)))
-            pages.append(Page(r.route("charts/", lang).path, _digest(fp, L, b"charts", self.obs_key),
-                              "charts", (lang,)))
+            pages.append(Page(r.route("charts/", lang).path, _digest(fp, L, b"charts", self.obs_key,
+                                                                     *charted), "charts", (lang,)))
             pages.append(Page(f"search/{lang}.json", _digest(fp, L, b"smeta", search.FORMAT, facets, overview),
                               "search_meta", (lang,)))
             for k, chunk in enumerate(self.search_chunks):
@@ -518,7 +525,8 @@ class Site:
         pages.append(Page("calendar.ics", _digest(fp, b"ics", everything), "ics"))
         pages.append(Page("events.json", _digest(fp, b"json", everything, _b(self.chrono.sources),
                                                  _b(self.chrono.observations),
-                                                 _b(getattr(self.chrono, "series", None))), "export"))
+                                                 _b(getattr(self.chrono, "series", None)),
+                                                 _b(self.chrono.tags)), "export"))
         pages.append(Page("404.html", _digest(fp, b"404"), "notfound"))
         pages.append(Page("robots.txt", _digest(fp, b"robots"), "robots"))
         for path, data in sorted(self.static_files.items()):
@@ -753,6 +761,18 @@ class Site:
                   else lang_of(label, lang),
                   url=self._source_ref(key, lang) if key in self.source_page_of else None)
 
+    def _figures_shown(self, shown: dict) -> dict[str, list]:
+        """For each event with observations, what its figures table shows beyond the
+        observations themselves (its page key): the series' titles, chart anchor and unit,
+        whether the figure conflicts with another source's, and the source's page and
+        language. All but the last depend on other observations too."""
+        if not self.obs_by_event:
+            return {}
+        series = {sd.key: sd for sd in self._series()}
+        return {slug: [(o, series[o["series"]].title, series[o["series"]].anchor, series[o["series"]].unit,
+                        id(o) in self._conflicting, shown.get(o["source"])) for o in obs]
+                for slug, obs in self.obs_by_event.items()}
+
     def _figures(self, slug: str, lang: str) -> list[NS]:
         """The observations an event page shows: series, period, figure, source, note."""
         obs = self.obs_by_event.get(slug)
@@ -956,15 +976,23 @@ class Site:
         return files[name]()
 
 
+_JINJA_CODE = tuple(os.path.dirname(m.__file__) + os.sep for m in (jinja2, markupsafe))
+
+
 def _raised_in_template(e: Exception) -> str | None:
-    """"FILE line N" when the innermost frame of e's traceback is a template's (Jinja
-    gives a template's frames its file and line), else None."""
-    tb = e.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    """"FILE line N" of the template line that raised e, when the error is the template's:
+    raised by its own code ({{ 1/0 }}), or by Jinja's filters and tests it called
+    ({{ "%d"|format("x") }}); None when timeline's code raised it (a bug: the traceback
+    stays). Jinja gives a template's frames the template's file and line."""
+    where, tb = None, e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not name.endswith(".py"):
+            where = f"{name} line {tb.tb_lineno}"
+        elif where is not None and not name.startswith(_JINJA_CODE):
+            where = None  # the template called timeline's code, which raised
         tb = tb.tb_next
-    if tb is None or tb.tb_frame.f_code.co_filename.endswith(".py"):
-        return None
-    return f"{tb.tb_frame.f_code.co_filename} line {tb.tb_lineno}"
+    return where
 
 
 def _template_error(e: TemplateError, doing: str) -> BuildError:

@@ -208,7 +208,9 @@ def _read_csv(content: str, path: str, batch: Batch) -> None:
     if not reader.fieldnames or "title" not in reader.fieldnames:
         raise InputFormatError("a CSV file needs a header row with at least title, date "
                                "and category", path=path, line=1)
-    twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+    # (blank columns, as a spreadsheet leaves after the last, are not names)
+    names = [name.strip() for name in reader.fieldnames if name.strip()]
+    twice = sorted({name for name in names if names.count(name) > 1})
     if twice:  # DictReader would keep the last column of that name without a word
         raise InputFormatError(f"the header names the column {twice[0]!r} twice", path=path, line=1)
     start = reader.line_num + 1  # where the next record begins: a broken quote is there

@@ -124,14 +124,33 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # A Markdown link or image, its text the group; its address may hold one level of
 # parentheses (https://en.wikipedia.org/wiki/Kling_(model)).
 LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]++|\([^()]*\))*+\)")  # (possessive: linear time)
-# An HTML tag or comment, and a script or style element whole; not a "<" in prose ("5 < 6").
-TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^>]*>", re.S | re.I)
+# A script or style element whole, an HTML comment, an HTML tag; not a "<" in prose
+# ("5 < 6"). strip_tags looks for each only in the text before the last place one can end:
+# a "<script", "<!--" or "<a" after it would otherwise be a scan to the end for each one.
+_SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def strip_tags(text: str, repl: str = "") -> str:
+    """Text without HTML tags, comments, and script and style elements."""
+    if "</" in text:
+        low = text.lower()
+        last = max(low.rfind("</script"), low.rfind("</style"))
+        if last >= 0:
+            end = text.find(">", last) + 1 or len(text)
+            text = _SCRIPT_STYLE.sub(repl, text[:end]) + text[end:]
+    last = text.rfind("-->")
+    if last >= 0:
+        text = _COMMENT.sub(repl, text[:last + 3]) + text[last + 3:]
+    last = text.rfind(">")
+    return _TAG.sub(repl, text[:last + 1]) + text[last + 1:] if last >= 0 else text
 # Marks that are Markdown syntax: emphasis (* always, _ at a word's edge) and code, and at
 # a line's start a heading's hashes or a quote's ">" ("snake_case", "C#" and "a > b" keep
 # theirs). Each is looked for only in text that has it: one regex for all cost 20 µs a
 # summary.
 _EDGE_UNDERSCORES = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")
-_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}|>)[ \t]?", re.M)
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|>)[ \t]?", re.M)  # ("#1 in the charts" stays)
 
 
 def summary(text: str | None, limit: int = 240) -> str:
@@ -145,7 +164,7 @@ def summary(text: str | None, limit: int = 240) -> str:
         # re.split puts each link's text (the group) between the pieces around the links,
         # so joining them keeps the text and drops the rest, as sub(r"\1") would, but
         # without a Python call per link; str.replace drops marks faster than a regex.
-        first = TAGS.sub("", "".join(LINK.split(first))).replace("*", "").replace("`", "")
+        first = strip_tags("".join(LINK.split(first))).replace("*", "").replace("`", "")
         if "_" in first:
             first = _EDGE_UNDERSCORES.sub("", first)
         if "#" in first or ">" in first:

@@ -33,7 +33,7 @@ import hashlib
 import re
 import unicodedata
 
-from timeline.markup import LINK, TAGS
+from timeline.markup import LINK, strip_tags
 from timeline.templating import compact_json
 from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 
@@ -63,7 +63,7 @@ def _clean(text: str) -> str:
         # call per link.
         text = " ".join(LINK.split(text))
     if "<" in text:
-        text = TAGS.sub(" ", text)
+        text = strip_tags(text, " ")
     if "://" in text:
         text = _URL.sub(" ", text)
     return text
