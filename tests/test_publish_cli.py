@@ -121,3 +121,28 @@ def test_errors_are_one_line_and_exit_1(chronology, tmp_path: Path) -> None:
     result = chronology("publish", "--to", "gh-pages", "--remote", tmp_path / "missing.git")
     assert result.exit_code == 1 and "does not exist" in result.output and len(result.output.splitlines()) == 1
     assert not (tmp_path / "timeline.toml").exists()
+
+
+def test_publish_deletes_the_builds_that_killed_publishes_left(chronology, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 leaves a publish's temporary build behind (hundreds of MB at 10,000 events):
+    the next publish deletes those whose process is gone, and no other folder."""
+    import os
+    import sys
+    import tempfile
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    left = temp / f"timeline-publish-{dead}-abcd1234"
+    (left / "site").mkdir(parents=True)
+    (left / "site" / "index.html").write_text("half a build")
+    running = temp / f"timeline-publish-{os.getppid()}-efgh5678"  # a live process's
+    running.mkdir()
+    other = temp / "timeline-publish-notapid"
+    other.mkdir()
+    result = chronology("publish", "--to", "dir", tmp_path / "www" / "site")
+    assert result.exit_code == 0, result.output
+    assert not left.exists() and running.is_dir() and other.is_dir()
+    assert sorted(p.name for p in temp.glob("timeline-publish-*")) == sorted([running.name, other.name])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -214,6 +215,37 @@ def publish_site(site_dir: Path, settings: PublishSettings, *, dry_run: bool = F
     return PublishResult(target.describe(), plan, used, dry_run)
 
 
+TEMP_PREFIX = "timeline-publish-"
+
+
+def sweep_abandoned_builds() -> list[Path]:
+    """Delete the temporary builds of publishes that were killed (kill -9 cannot clean up:
+    hundreds of MB each at 10,000 events): folders timeline-publish-PID-… of this user in
+    the temporary folder whose process is gone. Returns what it deleted."""
+    gone = []
+    for entry in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = entry.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or _alive(int(pid)) or entry.is_symlink() or not entry.is_dir() \
+                    or entry.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        gone.append(entry)
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a pid: leave its folder alone
+    return True
+
+
 def publish(chrono: object, settings: PublishSettings, *, dry_run: bool = False,
             templates_dir: Path | None = None, options: object | None = None) -> PublishResult:
     """Build `chrono` with the target's base URL into a temporary folder, check it, deploy it."""
@@ -221,7 +253,8 @@ def publish(chrono: object, settings: PublishSettings, *, dry_run: bool = False,
 
     target = get_target(settings)
     base_url = base_url_for(settings, target)
-    with tempfile.TemporaryDirectory(prefix="timeline-publish-") as tmp:
+    sweep_abandoned_builds()
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         site_dir = Path(tmp) / "site"
         build_site(chrono, site_dir, base_url=base_url, templates_dir=templates_dir,
                    options=options)
