@@ -614,3 +614,14 @@ def test_ranges_between_parts_of_months_and_years_read_back():
                 (text, got.display(lang))
         checked += 1
     assert checked > 1000
+
+
+@pytest.mark.parametrize("text", ["1January-January", "1 January to January 2025", "2025年1月1日至1月"])
+def test_a_day_to_its_own_month_is_a_span_of_days_and_reads_back(text):
+    """From a day to the end of its month is days of one month, shown "1–31 Jan", which
+    reads back the same (it was a "range" shown in a form that read back as days)."""
+    got = parse_date(text, date(2025, 1, 1))
+    assert (got.start.day, got.end.day, got.precision) == (1, 31, "days")
+    for lang in ("en", "zh"):
+        again = parse_date(got.display(lang), date(2000, 1, 1))
+        assert (again.start, again.end, again.precision) == (got.start, got.end, got.precision)

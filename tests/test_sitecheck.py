@@ -75,6 +75,8 @@ def test_good_site_has_no_problems(tmp_path: Path) -> None:
     ('<div class="x"', "HTML does not parse"),
     ('<!-- never closed', "HTML does not parse: unterminated tag or comment"),
     ("<section>", "<section> is closed by </main>"),
+    ('<h2 id="s-a-b">A</h2>\n<p ID=s-a-b>B</p>', "events/c.html:13: the id 's-a-b' is given twice"),
+    ("<h2 id='a&amp;b'>A</h2><h3 id=\"a&b\">B</h3>", "the id 'a&b' is given twice"),
 ])
 def test_problems_are_reported_one_line_each(tmp_path: Path, snippet: str, expected: str) -> None:
     site = make_site(tmp_path, extra={"events/c.html": snippet})

@@ -314,6 +314,9 @@ def _combine(left: tuple, right: tuple) -> str:
         return _day_span(ls, re_)
     if lp in month_like and rp in month_like:
         return "month" if (ls.year, ls.month) == (re_.year, re_.month) else "months"
+    if lp in ("day", "days", "month") and rp in ("day", "days", "month") \
+            and (ls.year, ls.month) == (re_.year, re_.month):
+        return _day_span(ls, re_)  # "1 January to January": days of one month, shown 1–31 Jan
     if lp == rp == "year":
         return "year" if ls.year == re_.year else "range"
     if lp == rp and lp in ("month-part", "year-part"):

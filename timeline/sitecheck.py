@@ -11,7 +11,8 @@ list for a good site:
   host: the site must work offline and without a third-party CDN;
 - every HTML file is UTF-8 and well formed enough: tags are complete, comments closed, and
   end tags match start tags (elements whose end tag HTML lets you omit, such as <p> and
-  <li>, may stay open).
+  <li>, may stay open); no id is given to two elements of a page (a link to it, or a
+  label pointing at it, would reach only the first).
 
 It tokenises with regular expressions rather than html.parser, and checks a large site in
 worker processes, so that a site of 10,000 pages is checked in a few seconds.
@@ -68,6 +69,9 @@ ASSET_LINK_RELS = frozenset(
 )
 PARALLEL_MIN = 2000  # files: below this, forking workers costs more than it saves
 IGNORED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "geo:", "webcal:", "about:")
+
+
+_ID = re.compile(r"""(?:^|\s)id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 
 
 def _may_hold_url(attrs: str) -> bool:
@@ -203,12 +207,20 @@ class _Checker:
         if "<script" in text or "<style" in text or "<SCRIPT" in text or "<STYLE" in text:
             text = _RAW.sub(r"<\1\2></\1>", text)
         stack: list[str] = []
+        ids: set[str] = set()
         # findall returns plain tuples: far faster than a Match object per tag.
         for n, (start, attrs, end, bad) in enumerate(_TOKEN.findall(text)):
             if start:
                 tag = start.lower()
                 if attrs and _may_hold_url(attrs):
                     self.check_attrs(rel, tag, attrs)
+                if "id" in attrs or "ID" in attrs:
+                    m = _ID.search(attrs)
+                    if m:
+                        ident = _unescape(m.group(1) or m.group(2) or m.group(3) or "")
+                        if ident in ids:
+                            self.html_problem(rel, text, n, f"the id {ident!r} is given twice", parse=False)
+                        ids.add(ident)
                 if tag not in VOID and attrs[-1:] != "/":
                     stack.append(tag)
             elif end:
@@ -233,14 +245,16 @@ class _Checker:
             self.problems.append(f"{rel}: HTML does not parse: <{unclosed[-1]}> is never closed")
         return None
 
-    def html_problem(self, rel: str, text: str, token_index: int, what: str) -> None:
-        """Report a parse problem with its line number (found again only on this slow path)."""
+    def html_problem(self, rel: str, text: str, token_index: int, what: str, *, parse: bool = True) -> None:
+        """Report a problem with its line number (found again only on this slow path);
+        `parse`: it is that the HTML does not parse."""
+        what = f"HTML does not parse: {what}" if parse else what
         for n, m in enumerate(_TOKEN.finditer(text)):
             if n == token_index:
                 line = text.count("\n", 0, m.start()) + 1
-                self.problems.append(f"{rel}:{line}: HTML does not parse: {what}")
+                self.problems.append(f"{rel}:{line}: {what}")
                 return
-        self.problems.append(f"{rel}: HTML does not parse: {what}")
+        self.problems.append(f"{rel}: {what}")
 
     def check_attrs(self, page: str, tag: str, attrs: str) -> None:
         key = (tag, attrs)
