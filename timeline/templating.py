@@ -11,11 +11,13 @@ never point somewhere the build did not write.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import re
 import sysconfig
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -30,6 +32,7 @@ except ImportError:  # pragma: no cover - another MarkupSafe: the same text, mor
     def _escape_inner(text: str) -> str:
         return str(escape(text))
 
+from timeline.dates import describe
 from timeline.markup import slugify
 from timeline.vocab import CATEGORIES, TAG_KINDS
 
@@ -140,15 +143,19 @@ def month_label(start: str, end: str, lang: str) -> str:
 
 
 def published_label(published: str | None, lang: str) -> str | None:
-    """A source's date as the pages show dates: "2025", "Jun 2025", "6 Jun 2025" (Chinese:
-    "2025年", "2025年6月", "2025年6月6日"); anything else as it is."""
+    """A source's date as the pages show dates (dates.describe at the precision given):
+    "2025", "Jun 2025", "6 Jun 2025" (Chinese: "2025年", "2025年6月", "2025年6月6日");
+    anything else as it is."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", published or "")
-    if not m or not 1 <= int(m.group(2) or 1) <= 12:
+    if not m:
         return published
-    y, mo, d = m.group(1), m.group(2), m.group(3)
-    if lang == "zh":
-        return f"{y}年" + (f"{int(mo)}月" if mo else "") + (f"{int(d)}日" if d else "")
-    return " ".join(([str(int(d))] if d else []) + ([MONTHS_EN[int(mo) - 1]] if mo else []) + [y])
+    y, mo, d = (int(g) if g else None for g in m.groups())
+    try:
+        start = date(y, mo or 1, d or 1)
+        end = start if d else date(y, mo, calendar.monthrange(y, mo)[1]) if mo else date(y, 12, 31)
+    except ValueError:
+        return published
+    return describe(start, end, "day" if d else "month" if mo else "year", lang)
 
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
