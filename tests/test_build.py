@@ -514,3 +514,27 @@ def test_recycled_workers_build_the_same_site(tmp_path: Path, monkeypatch) -> No
     assert report.written > 0
     assert len(forks) > 2  # one worker per round at a time, each replaced after one task
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_chinese_pages_show_series_descriptions_and_notes_in_chinese(tmp_path: Path) -> None:
+    chrono = build_data.make_chronology()
+    chrono.series = [{"key": "kling-revenue", "title": "Kling revenue", "title_zh": "可灵收入", "unit": "CNY",
+                      "description": "Revenue in a quarter.", "description_zh": "一个季度的收入。"}]
+    chrono.observations[0].update(note="Sources differ by rounding.", note_zh="各来源的数字因取整而不同。")
+    site = tmp_path / "site"
+    build_site(chrono, site)
+    event = build_data.make_chronology().observations[0]["event"]
+    for lang, prefix, shown, hidden in [("en", "", ["Revenue in a quarter.", "Sources differ by rounding."],
+                                         ["一个季度的收入。", "各来源的数字因取整而不同。"]),
+                                        ("zh", "zh/", ["一个季度的收入。", "各来源的数字因取整而不同。"],
+                                         ["Revenue in a quarter.", "Sources differ by rounding."])]:
+        charts = (site / prefix / "charts/index.html").read_text(encoding="utf-8")
+        page = (site / prefix / f"events/{event}/index.html").read_text(encoding="utf-8")
+        assert all(text in charts for text in shown) and not any(text in charts for text in hidden), lang
+        assert shown[1] in page and hidden[1] not in page, lang
+        # the text is in the page's language: no lang attribute marks it as another
+        assert f'lang="en">{shown[0]}' not in charts and f'lang="zh">{shown[0]}' not in charts
+    # a note written only in English is shown on the Chinese pages as written, marked English
+    chrono.observations[0]["note_zh"] = None
+    build_site(chrono, site)
+    assert 'lang="en">Sources differ by rounding.' in (site / "zh/charts/index.html").read_text(encoding="utf-8")

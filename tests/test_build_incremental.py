@@ -107,6 +107,11 @@ def _apply(chrono: Chronology, edit: tuple) -> None:
             [{"kind": "topic", "name": "nobody", "name_zh": f"无人{text}"}]
     elif what == "series title":
         chrono.series = [{**s, "title": f"{s['title']} {text}"} for s in chrono.series]
+    elif what == "series description zh":  # the Chinese charts page shows it
+        chrono.series = [{**s, "description_zh": f"说明{text}" if text else None} for s in chrono.series]
+    elif what == "note zh":  # Chinese event pages and the Chinese charts page show it
+        o = chrono.observations[n % len(chrono.observations)]
+        o["note_zh"] = f"注{text}" if text else None
     elif what == "figure value":  # the two 2015 revenue figures agree, or no longer do
         o = chrono.observations[n % len(chrono.observations)]
         o["value"] = o["value"] + 1 + n % 3
@@ -127,7 +132,7 @@ def _apply(chrono: Chronology, edit: tuple) -> None:
 EDITS = st.tuples(
     st.sampled_from(["body", "title", "zh title", "add tag", "drop tag", "category", "move", "remove",
                      "add", "tag name zh", "source title", "tag name for no event", "series title",
-                     "figure value", "series like another"]),
+                     "figure value", "series like another", "series description zh", "note zh"]),
     st.integers(0, 200),
     st.text(alphabet="abc可灵 <&", max_size=6))
 

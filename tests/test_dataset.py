@@ -271,5 +271,18 @@ def test_chinese_text_has_no_space_between_chinese_characters(export):
     texts = [(e["slug"], e["lang"], t) for e in export["events"] for t in [e["title"], e["body"]]]
     texts += [(e["slug"], lang, t) for e in export["events"] for lang, tr in e["translations"].items()
               for t in tr.values()]
+    texts += [(s["key"], "zh", s.get("description_zh")) for s in export["series"]]
+    texts += [(o["series"], "zh", o.get("note_zh")) for o in export["observations"]]
     found = [(slug, (chinese_gap if lang.startswith("zh") else gap).search(t)) for slug, lang, t in texts if t]
     assert [(slug, m.group()) for slug, m in found if m] == []
+
+
+def test_every_series_description_and_note_has_its_chinese_text(export):
+    """The Chinese charts and event pages show a series' description and an observation's
+    note in Chinese: the shipped data gives both texts for each."""
+    assert [s["key"] for s in export["series"] if s["description"] and not s.get("description_zh")] == []
+    assert [(o["series"], o["source"]) for o in export["observations"]
+            if o["note"] and not o.get("note_zh")] == []
+    cjk = re.compile("[\u4e00-\u9fff]")
+    assert all(cjk.search(s["description_zh"]) for s in export["series"] if s.get("description_zh"))
+    assert all(cjk.search(o["note_zh"]) for o in export["observations"] if o.get("note_zh"))

@@ -81,7 +81,7 @@ def test_build_reads_a_sqlite_file_without_sqlalchemy(cli_sqlite, tmp_path):
     assert out == [str(len(_chronology().events))]
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_read_migrates_an_old_schema_first(tmp_path, version):
     old = tmp_path / "old.db"
     shutil.copy(FIXTURES / f"schema-v{version}.db", old)

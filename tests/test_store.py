@@ -56,7 +56,7 @@ def test_real_installed_command_runs(tmp_path):
     assert "Traceback" not in bad.stderr
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_an_old_schema_fixture_migrates_without_losing_anything(tmp_path, runner, version):
     old = tmp_path / "old.db"
     shutil.copy(FIXTURES / f"schema-v{version}.db", old)
@@ -79,6 +79,20 @@ def test_an_old_schema_fixture_migrates_without_losing_anything(tmp_path, runner
     assert named.exit_code == 0 and named.stdout.endswith("1 tag name\n"), named.output
     assert json.loads(runner.invoke(app, ["--db", str(old), "export"]).stdout)["tags"] == [
         {"kind": "organization", "name": "Kuaishou", "name_zh": "快手"}]
+    # and so do v4's: a series description and an observation note in Chinese
+    obs = data["observations"][0]
+    chinese = tmp_path / "zh.yaml"
+    chinese.write_text(
+        "series:\n  - {key: kling-revenue, title: Kling revenue per quarter, description: Revenue in a quarter.,"
+        " description_zh: 一个季度的收入。}\n"
+        f"observations:\n  - {{series: {obs['series']}, period: '{obs['period']['text']}',"
+        f" value: {obs['value']}, unit: {obs['unit']}, source: {obs['source']}, note: As reported.,"
+        " note_zh: 据报道。}\n", encoding="utf-8")
+    translated = runner.invoke(app, ["--db", str(old), "import", str(chinese)])
+    assert translated.exit_code == 0, translated.output
+    again = json.loads(runner.invoke(app, ["--db", str(old), "export"]).stdout)
+    assert again["series"][0]["description_zh"] == "一个季度的收入。"
+    assert [o.get("note_zh") for o in again["observations"]].count("据报道。") == 1
 
 
 def test_newer_schema_is_refused(tmp_path, runner):

@@ -788,8 +788,9 @@ class Site:
                           period=charts.period_label(p["start"], p["end"], lang),
                           value=charts.format_value(o["value"], sd.unit, lang, o.get("qualifier") or ""),
                           more=(o.get("qualifier") or "") in (">", ">="),
-                          conflict=id(o) in self._conflicting, note=o.get("note"),
-                          note_lang=lang_of(o.get("note"), lang), source=self._source_cell(o["source"], lang)))
+                          conflict=id(o) in self._conflicting, note=charts.note(o, lang),
+                          note_lang=lang_of(charts.note(o, lang), lang),
+                          source=self._source_cell(o["source"], lang)))
         return out
 
     def render_charts(self, lang: str) -> str:
@@ -802,8 +803,8 @@ class Site:
                                source=self._source_cell(row["source"], lang),
                                event=self.link(ev, lang) if ev is not None else None,
                                note_lang=lang_of(row["note"], lang)))
-            items.append(NS(id=sd.anchor, title=sd.title[lang], description=sd.description,
-                            description_lang=lang_of(sd.description, lang),
+            items.append(NS(id=sd.anchor, title=sd.title[lang], description=sd.description[lang],
+                            description_lang=lang_of(sd.description[lang], lang),
                             unit=charts.unit_label(sd.unit, lang), svg=Markup(charts.chart_svg(sd, lang)),
                             rows=rows, count=len(sd.observations)))
         return self._page("charts.html", self._ctx(lang, "charts/", series=items))

@@ -68,7 +68,7 @@ class SeriesData:
     key: str
     title: dict[str, str]
     unit: str
-    description: str
+    description: dict[str, str]  # by language
     periods: list[Period]
     observations: list[dict]
     anchor: str = ""  # the chart's id on the charts page, unique among the series (series_data)
@@ -223,7 +223,9 @@ def series_data(observations: list[dict], series: list[dict] | None = None) -> l
         units = [o["unit"] for o in obs]
         unit = m.get("unit") or max(set(units), key=units.count)
         title = {"en": m.get("title") or key, "zh": m.get("title_zh") or m.get("title") or key}
-        out.append(SeriesData(key, title, unit, m.get("description") or "",
+        description = {"en": m.get("description") or m.get("description_zh") or "",
+                       "zh": m.get("description_zh") or m.get("description") or ""}
+        out.append(SeriesData(key, title, unit, description,
                               sorted(periods.values(), key=lambda p: (p.start, p.end)), obs))
     family_size: dict[str, int] = {}
     for s in out:
@@ -342,6 +344,12 @@ def chart_svg(s: SeriesData, lang: str) -> str:
     return "".join(out)
 
 
+def note(o: dict, lang: str) -> str | None:
+    """An observation's note on a page in `lang`: its Chinese text on Chinese pages where it
+    has one, else the note as written."""
+    return (o.get("note_zh") or o.get("note")) if lang == "zh" else (o.get("note") or o.get("note_zh"))
+
+
 def table_rows(s: SeriesData, lang: str) -> list[dict]:
     """One row per observation: period (once per period), figure, source key, event, note."""
     rows = []
@@ -355,6 +363,6 @@ def table_rows(s: SeriesData, lang: str) -> list[dict]:
                              "value": format_value(v.value, s.unit, lang, v.qualifier),
                              "qualifier": v.qualifier, "more": v.qualifier in (">", ">="),
                              "conflict": v.conflict, "source": o["source"], "event": o.get("event"),
-                             "note": o.get("note")})
+                             "note": note(o, lang)})
                 first = False
     return rows

@@ -49,8 +49,9 @@ _SQL = {
                  "ORDER BY event_id, position",
     "translations": "SELECT event_id, lang, title, body FROM translation",
     "observations": "SELECT series, period_text, period_start, period_end, value, unit, "
-                    "qualifier, source_id, event_id, note FROM observation",
-    "series": "SELECT key, title, title_zh, unit, description FROM series ORDER BY key",
+                    "qualifier, source_id, event_id, note, note_zh FROM observation",
+    "series": "SELECT key, title, title_zh, unit, description, description_zh FROM series "
+              "ORDER BY key",
     "tag_names": "SELECT kind, name, name_zh FROM tag WHERE name_zh IS NOT NULL "
                  "ORDER BY kind, name",
 }
@@ -123,9 +124,9 @@ def load(conn) -> Chronology:
         # `timeline check` reports both)
         observations = [
             records.observation_dict(series, p_text, p_start, p_end, value, unit, qualifier,
-                                     source_keys[source_id], slugs.get(event_id), note)
+                                     source_keys[source_id], slugs.get(event_id), note, note_zh)
             for (series, p_text, p_start, p_end, value, unit, qualifier, source_id, event_id,
-                 note) in rows("observations") if source_id in source_keys]
+                 note, note_zh) in rows("observations") if source_id in source_keys]
         observations.sort(key=lambda o: (o["series"], o["period"]["start"],
                                          o["period"]["end"], o["source"], o["value"]))
         sources = [records.source_dict(*r[1:]) for r in source_rows]

@@ -432,7 +432,8 @@ class Writer:
                                       f"'{data.event}'")
             event_id = slug_ids[data.event]
         values = dict(period_text=data.period.text, value=data.value, unit=data.unit,
-                      qualifier=data.qualifier, event_id=event_id, note=data.note)
+                      qualifier=data.qualifier, event_id=event_id, note=data.note,
+                      note_zh=data.note_zh)
         key = (Observation.series == data.series,
                Observation.period_start == data.period.start,
                Observation.period_end == data.period.end,
@@ -494,10 +495,11 @@ def duplicate_events(s: Session) -> list[list[str]]:
 
 
 def observations_by_period(s: Session) -> Iterable[tuple]:
-    """(series, start, end, value, unit, qualifier, source key, note), grouped by period."""
+    """(series, start, end, value, unit, qualifier, source key, note), grouped by period;
+    the note in either language (a note written only in Chinese explains a conflict too)."""
     return s.execute(select(Observation.series, Observation.period_start, Observation.period_end,
                          Observation.value, Observation.unit, Observation.qualifier, Source.key,
-                         Observation.note)
+                         func.coalesce(Observation.note, Observation.note_zh))
                   .join(Source, Source.id == Observation.source_id)
                   .order_by(Observation.series, Observation.period_start,
                             Observation.period_end, Source.key)).all()

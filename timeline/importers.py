@@ -31,8 +31,8 @@ EVENT_KEYS = {"slug", "title", "category", "tags", "date", "body", "lang", "sour
               "translations", "importance"}
 SOURCE_KEYS = {"key", "title", "publisher", "author", "url", "published", "language"}
 OBSERVATION_KEYS = {"series", "period", "value", "unit", "qualifier", "source", "event",
-                    "note", "base"}
-SERIES_KEYS = {"key", "title", "title_zh", "unit", "description"}
+                    "note", "note_zh", "base"}
+SERIES_KEYS = {"key", "title", "title_zh", "unit", "description", "description_zh"}
 TAG_KEYS = {"kind", "name", "name_zh"}
 
 
@@ -588,7 +588,8 @@ def observation_from_dict(record: dict, where: Where) -> ObservationIn:
                          qualifier=_checked(where, "qualifier", records.check_qualifier,
                                             _text(record.get("qualifier"), where, "qualifier")),
                          event=_text(record.get("event"), where, "event") or None,
-                         note=_text(record.get("note"), where, "note") or None)
+                         note=_text(record.get("note"), where, "note") or None,
+                         note_zh=_text(record.get("note_zh"), where, "note_zh") or None)
 
 
 def series_from_dict(record: dict, where: Where) -> dict:
@@ -596,7 +597,8 @@ def series_from_dict(record: dict, where: Where) -> dict:
     return {"key": _required(record, "key", where), "title": _required(record, "title", where),
             "title_zh": _text(record.get("title_zh"), where, "title_zh"),
             "unit": _text(record.get("unit"), where, "unit") or "",
-            "description": _text(record.get("description"), where, "description") or ""}
+            "description": _text(record.get("description"), where, "description") or "",
+            "description_zh": _text(record.get("description_zh"), where, "description_zh") or None}
 
 
 def tag_names_from_dict(record: dict, where: Where) -> dict:

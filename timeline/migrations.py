@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # SQLAlchemy and the models are imported by the functions that use them: chronology.read
 # compares a SQLite file's version with SCHEMA_VERSION without loading either.
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The stored version, read by stored_version here and by chronology.read (sqlite3).
 VERSION_QUERY = "SELECT value FROM meta WHERE key = 'schema_version'"
 
@@ -41,9 +41,16 @@ def _v2_to_v3(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE tag ADD COLUMN name_zh VARCHAR")
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """v4: a series' description and an observation's note may have Chinese text."""
+    conn.exec_driver_sql("ALTER TABLE series ADD COLUMN description_zh VARCHAR")
+    conn.exec_driver_sql("ALTER TABLE observation ADD COLUMN note_zh VARCHAR")
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
+    3: _v3_to_v4,
 }
 
 

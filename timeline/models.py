@@ -112,6 +112,7 @@ class Observation(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True,
                                  ondelete="SET NULL")
     note: str | None = None
+    note_zh: str | None = None  # the note in Chinese, for the Chinese pages (schema v4)
 
 
 class Series(SQLModel, table=True):
@@ -122,3 +123,4 @@ class Series(SQLModel, table=True):
     title_zh: str | None = None
     unit: str = ""
     description: str = ""
+    description_zh: str | None = None  # (schema v4)

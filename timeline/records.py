@@ -104,6 +104,7 @@ class ObservationIn:
     qualifier: str = ""
     event: str | None = None
     note: str | None = None
+    note_zh: str | None = None
 
 
 # A CSV cell that a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage
@@ -315,11 +316,12 @@ def number(value: float) -> int | float:
 
 def observation_dict(series: str, period_text: str | None, period_start: str, period_end: str,
                      value: float, unit: str, qualifier: str, source_key: str | None,
-                     event_slug: str | None, note: str | None) -> dict:
+                     event_slug: str | None, note: str | None, note_zh: str | None) -> dict:
     return {"series": series,
             "period": {"text": period_text, "start": period_start, "end": period_end},
             "value": number(value), "unit": unit, "qualifier": qualifier,
-            "source": source_key, "event": event_slug, "note": note}
+            "source": source_key, "event": event_slug, "note": note,
+            **({"note_zh": note_zh} if note_zh else {})}
 
 
 def tag_names_dict(kind: str, name: str, name_zh: str | None) -> dict:
@@ -327,6 +329,6 @@ def tag_names_dict(kind: str, name: str, name_zh: str | None) -> dict:
 
 
 def series_dict(key: str, title: str, title_zh: str | None, unit: str,
-                description: str) -> dict:
+                description: str, description_zh: str | None) -> dict:
     return {"key": key, "title": title, "title_zh": title_zh, "unit": unit,
-            "description": description}
+            "description": description, **({"description_zh": description_zh} if description_zh else {})}
