@@ -538,3 +538,24 @@ def test_chinese_pages_show_series_descriptions_and_notes_in_chinese(tmp_path: P
     chrono.observations[0]["note_zh"] = None
     build_site(chrono, site)
     assert 'lang="en">Sources differ by rounding.' in (site / "zh/charts/index.html").read_text(encoding="utf-8")
+
+
+def test_previous_and_next_follow_the_order_the_list_pages_show(tmp_path: Path) -> None:
+    """A span (Q2 2025: April to June) is listed after April's own events, so walking
+    "next" from the first event visits the events in the order of the year pages, and
+    "previous" walks it back."""
+    site = tmp_path / "site"
+    build_site(build_data.make_chronology(), site)
+    listed = [slug for year in sorted(p.name for p in (site / "years").iterdir())
+              for slug in re.findall(r'<article[^>]* data-e="([^"]+)"',
+                                     (site / "years" / year / "index.html").read_text(encoding="utf-8"))]
+    assert listed.index("kling-2-0-launch") < listed.index("kling-q2-revenue")  # what makes it matter
+
+    def walk(slug: str, rel: str) -> list[str]:
+        seen = [slug]
+        while m := re.search(rf'<a href="/events/([^/]+)/" rel="{rel}"',
+                             (site / "events" / seen[-1] / "index.html").read_text(encoding="utf-8")):
+            seen.append(m.group(1))
+        return seen
+    assert walk(listed[0], "next") == listed
+    assert walk(listed[-1], "prev") == listed[::-1]

@@ -242,11 +242,20 @@ class Site:
         # the spans it begins)
         self.month_order = [e["date"]["start"][:7] + ("" if e["date"]["end"][:7] == e["date"]["start"][:7]
                                                       else e["date"]["end"][:7]) for e in events]
-        # groupings (indices in chronological order)
+        # The reading order: the order the list pages show, by month group (the month's own
+        # events, then the spans it begins), in date order within a group. Previous and
+        # next on an event page follow it, so "next" never goes back in time from where
+        # the list put the event, and list pages are cut into pages in it.
+        self.reading = sorted(range(len(events)), key=self.month_order.__getitem__)
+        self.reading_pos = [0] * len(events)
+        for pos, i in enumerate(self.reading):
+            self.reading_pos[i] = pos
+        # groupings (indices in reading order)
         self.by_year: dict[int, list[int]] = defaultdict(list)
         self.by_cat: dict[str, list[int]] = defaultdict(list)
         self.by_tag: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, e in enumerate(events):
+        for i in self.reading:
+            e = events[i]
             self.by_year[int(e["date"]["start"][:4])].append(i)
             self.by_cat[e["category"]].append(i)
             for t in e["tags"]:
@@ -281,6 +290,12 @@ class Site:
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
                                _b(sorted({o["source"]: self.source_page_of.get(o["source"])
                                           for o in self.chrono.observations}.items())))
+
+    def neighbours(self, i: int) -> tuple[int | None, int | None]:
+        """The events before and after event i in the reading order (None at either end)."""
+        pos = self.reading_pos[i]
+        return (self.reading[pos - 1] if pos else None,
+                self.reading[pos + 1] if pos + 1 < len(self.reading) else None)
 
     # ------------------------------------------------------------ per-event views
     def view(self, i: int, lang: str) -> dict:
@@ -449,8 +464,9 @@ class Site:
         ekeys, lkeys, events = self.ekeys, self.lkeys, self.events
         blake2b = hashlib.blake2b
         for i in range(n):
-            key = blake2b(head + ekeys[i] + b"|" + (lkeys[i - 1] if i else b"")
-                          + (lkeys[i + 1] if i + 1 < n else b""), digest_size=16).digest()
+            before, after = self.neighbours(i)
+            key = blake2b(head + ekeys[i] + b"|" + (lkeys[before] if before is not None else b"")
+                          + (lkeys[after] if after is not None else b""), digest_size=16).digest()
             seg = segment(events[i]["slug"])
             for lang, prefix in prefixes:
                 pages.append(Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)))
@@ -720,9 +736,9 @@ class Site:
     def render_event(self, lang: str, i: int) -> str:
         v = self.view(i, lang)
         e = self.events[i]
-        n = len(self.events)
-        prev = self.link(i - 1, lang) if i > 0 else None
-        nxt = self.link(i + 1, lang) if i + 1 < n else None
+        before, after = self.neighbours(i)
+        prev = self.link(before, lang) if before is not None else None
+        nxt = self.link(after, lang) if after is not None else None
         url = self.router.absolute(v["url"])
         first, last = iso_bounds(v["start"], v["end"], v["precision"])
         jsonld = {"@context": "https://schema.org", "@type": "Event", "name": v["title"],
