@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -132,17 +133,35 @@ def _summary_reference(text: str | None, limit: int = 240) -> str:
         first = re.sub(r"(?<![^\W_])_+|_+(?![^\W_])", "", first)
         first = re.sub(r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|>)[ \t]?", "", first, flags=re.M)
     plain = re.sub(r"\s+", " ", first).strip()
-    if len(plain) <= limit:
+    # as many characters as fit in `limit` columns, a wide one (markup._WIDE) taking two
+    keep, width = 0, 0
+    for ch in plain:
+        width += 2 if markup._WIDE.fullmatch(ch) else 1
+        if width > limit:
+            break
+        keep += 1
+    if keep == len(plain):
         return plain
-    cut = plain[:limit]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
+    cut = plain[:keep]
+    space = max(cut.rfind(" "), cut.rfind("。"), cut.rfind("；"), cut.rfind("，"))
+    if space > keep * 0.6:
         cut = cut[:space]
     return cut.rstrip(" ,;:.，。；：") + "…"
 
 
+def test_wide_characters_are_those_unicode_says_are_wide_in_chinese_japanese_and_korean() -> None:
+    """markup._WIDE against Unicode's East_Asian_Width (W and F) over every assigned character
+    of the blocks of Chinese, Japanese and Korean text, their punctuation and full-width forms."""
+    blocks = [(0x1100, 0x11ff), (0x2e80, 0xa4cf), (0xa960, 0xa97f), (0xac00, 0xd7a3), (0xf900, 0xfaff),
+              (0xfe10, 0xfe1f), (0xfe30, 0xfe6f), (0xff00, 0xffef), (0x20000, 0x3134f)]
+    differ = [hex(c) for a, b in blocks for c in range(a, b + 1) if unicodedata.category(chr(c)) != "Cn"
+              and (unicodedata.east_asian_width(chr(c)) in ("W", "F")) != bool(markup._WIDE.fullmatch(chr(c)))]
+    assert differ == []
+    assert not markup._WIDE.search("Kling 2.0 ｶ ① é")  # half-width, ambiguous and narrow
+
+
 @settings(max_examples=1500, deadline=None)
-@given(st.lists(st.sampled_from(PIECES + ["\x1c", "\u2028", "\r\n", " " * 30, "word " * 30, "可灵" * 40]),
+@given(st.lists(st.sampled_from(PIECES + ["\x1c", "\u2028", "\r\n", " " * 30, "word " * 30, "可灵" * 40, "可灵，" * 30, "가나", "ｶ", "Ａ", "\U00020000"]),
                 min_size=0, max_size=40), st.sampled_from([240, 50, 10]))
 def test_summary_equals_reference(parts: list[str], limit: int) -> None:
     text = "".join(parts)

@@ -46,6 +46,7 @@ def _normalise_reference(text: str) -> list[str]:
 def _event_text_reference(ev: dict) -> str:
     """One normalisation per part (event_text normalises all parts at once)."""
     parts = [ev.get("title") or "", ev.get("body") or ""]
+    parts += list(((ev.get("date") or {}).get("display") or {}).values())
     for tr in (ev.get("translations") or {}).values():
         parts += [tr.get("title") or "", tr.get("body") or ""]
     parts += [t["name"] for t in ev.get("tags") or ()]
@@ -70,7 +71,8 @@ translations = st.dictionaries(st.sampled_from(["en", "zh"]), translation, max_s
 events = st.fixed_dictionaries({
     "title": text, "body": st.one_of(st.none(), text),
     "translations": st.one_of(st.none(), translations),
-    "tags": st.lists(st.fixed_dictionaries({"name": text}), max_size=3)})
+    "tags": st.lists(st.fixed_dictionaries({"name": text}), max_size=3),
+    "date": st.fixed_dictionaries({"display": st.dictionaries(st.sampled_from(["en", "zh"]), text, max_size=2)})})
 
 
 @settings(max_examples=2000, deadline=None)
@@ -89,8 +91,9 @@ def test_event_text_example() -> None:
     ev = {"title": "Kling 2.0 released",
           "body": "See [the *model*](https://x.org/a) <b>now</b> https://x.org/b.",
           "translations": {"zh": {"title": "可灵2.0发布", "body": "快手发布了可灵。"}},
-          "tags": [{"kind": "product", "name": "Kling"}]}
-    assert search.event_text(ev) == "kling 2.0 released see the model now 可灵2.0发布 快手发布了可灵"
+          "tags": [{"kind": "product", "name": "Kling"}],
+          "date": {"display": {"en": "Q2 2025", "zh": "2025年第二季度"}}}
+    assert search.event_text(ev) == "kling 2.0 released see the model now q2 2025 2025年第二季度 可灵2.0发布 快手发布了可灵"
 
 
 # ---------------------------------------------------------------- traditional → simplified

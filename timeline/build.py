@@ -58,7 +58,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-14"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-15"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -221,7 +221,10 @@ class Site:
         self.source_pages: list[list[tuple[dict, int, int]]] = [[]]
         self.source_page_of: dict[str, int] = {}
         room = SOURCES_PAGE_WEIGHT
-        for s in self.sources:
+        # in the order they were published (those without a date last), then by publisher
+        # and title: the order a reader can follow (their keys are the import's names)
+        for s in sorted(self.sources, key=lambda s: (s.get("published") or "~", s.get("publisher") or "",
+                                                     s["title"], s["key"])):
             cited = len(self.cites.get(s["key"], ()))
             if room < 2 and self.source_pages[-1]:
                 self.source_pages.append([])
@@ -822,7 +825,9 @@ class Site:
             items.append(NS(id=sd.anchor, title=sd.title[lang], description=sd.description[lang],
                             description_lang=lang_of(sd.description[lang], lang),
                             unit=charts.unit_label(sd.unit, lang), svg=Markup(charts.chart_svg(sd, lang)),
-                            rows=rows, count=len(sd.observations)))
+                            rows=rows, count=len(sd.observations),
+                            count_label=UI[lang]["n_figure"] if len(sd.observations) == 1
+                            else UI[lang]["n_figures"].format(n=len(sd.observations))))
         return self._page("charts.html", self._ctx(lang, "charts/", series=items))
 
     # ------------------------------------------------------------ the search index

@@ -324,7 +324,8 @@ def chart_svg(s: SeriesData, lang: str) -> str:
             top = min(y(v.value), zero)
             height = max(abs(zero - y(v.value)), 1.0)
             cls = "bar" + (" conflict" if v.conflict else "") + (" more" if v.qualifier in (">", ">=") else "")
-            said = escape(f"{p.label[lang]}: {format_value(v.value, s.unit, lang, v.qualifier)}")
+            said = escape(p.label[lang] + ("：" if lang == "zh" else ": ")
+                          + format_value(v.value, s.unit, lang, v.qualifier))
             out.append(f'<rect class="{cls}" x="{_f(x + 1)}" y="{_f(top)}" width="{_f(max(bw - 2, 1))}" '
                        f'height="{_f(height)}"><title>{said}</title></rect>')
             cx = x + bw / 2

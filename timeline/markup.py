@@ -160,7 +160,9 @@ _LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|>)[ \t]?", re.M)  # ("#1 i
 
 
 def summary(text: str | None, limit: int = 240) -> str:
-    """The first paragraph of a Markdown body as plain text, cut at about `limit` chars."""
+    """The first paragraph of a Markdown body as plain text, cut at about `limit` columns: a
+    Chinese (wide) character takes two, as on a screen, so a Chinese summary says about as
+    much as an English one (120 characters, where an English one has 240)."""
     if not text:
         return ""
     first = text.strip().split("\n\n", 1)[0]
@@ -176,15 +178,28 @@ def summary(text: str | None, limit: int = 240) -> str:
         if "#" in first or ">" in first:
             first = _LINE_MARK.sub("", first)
     plain = " ".join(first.split())  # white space runs as one space, none at the ends
-    if len(plain) <= limit:
+    if len(plain) <= limit // 2:
         return plain
-    cut = plain[:limit]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
+    # the longest start that fits, its length plus its wide characters: a start too wide by
+    # `over` columns loses at least half as many characters (each gives back one or two)
+    keep = limit
+    while (over := keep + len(_WIDE.findall(plain, 0, keep)) - limit) > 0:
+        keep -= (over + 1) // 2
+    if len(plain) <= keep:
+        return plain
+    cut = plain[:keep]
+    space = max(cut.rfind(" "), *(cut.rfind(mark) for mark in "。；，"))
+    if space > keep * 0.6:
         cut = cut[:space]
     return cut.rstrip(" ,;:.，。；：") + "…"
 
 
+# The East Asian wide characters (Unicode's East_Asian_Width W and F) of Chinese, Japanese
+# and Korean text: Hangul Jamo, CJK radicals to Yi, Hangul syllables, compatibility
+# ideographs, vertical and full-width forms, the supplementary ideographs
+_WIDE = re.compile("[\\u1100-\\u115f\\u2e80-\\u303e\\u3041-\\u3247\\u3250-\\u4dbf\\u4e00-\\ua4c6"
+                   "\\ua960-\\ua97c\\uac00-\\ud7a3\\uf900-\\ufad9\\ufe10-\\ufe19\\ufe30-\\ufe6b"
+                   "\\uff01-\\uff60\\uffe0-\\uffe6\\U00020000-\\U0003134a]")
 _PARTIAL_LINK = re.compile(r"!?\[[^\]]*(?:\]\([^)]*)?$")
 _MARKUP_CHARS = re.compile(r"[\[*_`#<>]")
 

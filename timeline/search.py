@@ -40,7 +40,7 @@ from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 CHUNK = 500
 # What the index text and the manifest mean, for the keys build.py gives the search pages:
 # bump the name when the normalisation changes; a new table changes the digest.
-FORMAT = b"search-4:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+FORMAT = b"search-5:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
 
 _URL = re.compile(r"https?://\S+")
 # A word: letters, digits, marks, joined by . ' ’ % + - between them (so "2.0", "q3-2025").
@@ -91,8 +91,10 @@ def normalise(text: str) -> list[str]:
 
 def event_text(ev: dict, other_names=()) -> str:
     """Every word an event can be found by, each once; `other_names` are its tags' names
-    in other languages."""
+    in other languages. Its date is found as the cards show it, in each language ("Q3 2025",
+    "2025年第三季度", "late Sep 2025")."""
     parts = [ev.get("title") or "", ev.get("body") or ""]
+    parts += list(((ev.get("date") or {}).get("display") or {}).values())
     for tr in (ev.get("translations") or {}).values():
         parts += [tr.get("title") or "", tr.get("body") or ""]
     parts += [t["name"] for t in ev.get("tags") or ()]

@@ -69,7 +69,8 @@ UI: dict[str, dict[str, str]] = {
         "all_years": "All years", "not_found": "Page not found",
         "not_found_text": "There is no page at this address. Try the chronology: ",
         "language": "Language", "date": "Date", "category": "Category", "nav": "Site",
-        "pages": "Pages", "source_list": "Every source cited, with the events that cite it.",
+        "pages": "Pages", "source_list": "Every source cited, in the order published, with the events that cite it.",
+        "by": "by ",
         "no_url": "no link", "translation_missing": "Not yet translated; shown in the original.",
         "about_text": "This chronology is generated from a database of dated, sourced events. "
                       "Every entry cites its sources; dates are only as precise as the sources "
@@ -78,7 +79,7 @@ UI: dict[str, dict[str, str]] = {
         "charts": "Charts", "charts_intro": "Every figure the sources give, series by series, "
         "with its source. Bars marked with an upward chevron are lower bounds (\u201cmore than\u201d); "
         "dashed bars marked \u2260 are figures on which sources disagree.",
-        "no_charts": "This chronology has no figures yet.", "figures": "Figures",
+        "no_charts": "This chronology has no figures yet.", "figures": "Figures", "n_figures": "{n} figures", "n_figure": "1 figure",
         "period": "Period", "value": "Figure", "source": "Source", "note": "Note",
         "conflict": "sources disagree", "more_than": "lower bound (more than)",
         "chart_table": "The figures of this chart", "series_list": "Series",
@@ -102,14 +103,14 @@ UI: dict[str, dict[str, str]] = {
         "event": "条事件", "latest": "最新事件", "all_years": "全部年份", "not_found": "页面不存在",
         "not_found_text": "此地址没有页面。请回到大事记：", "language": "语言", "date": "日期",
         "category": "类别", "nav": "网站", "pages": "分页",
-        "source_list": "所有被引用的来源，以及引用它们的事件。", "no_url": "无链接",
+        "source_list": "所有被引用的来源（按发表时间排列），以及引用它们的事件。", "by": "作者", "no_url": "无链接",
         "translation_missing": "尚无译文，显示原文。",
         "about_text": "本大事记由一个带日期、有出处的事件数据库生成。每一条都注明来源；"
                       "日期只精确到来源允许的程度（某月、某月上中下旬、某季度）。",
         "generated": "由 timeline 生成。", "body": "详情",
         "charts": "图表", "charts_intro": "各来源给出的全部数字，按序列排列，并注明出处。"
         "带向上箭头的柱为下限（\u201c超过\u201d）；标有\u2260的虚线柱表示各来源数字不一。",
-        "no_charts": "本大事记尚无数字。", "figures": "数字", "period": "时期", "value": "数值",
+        "no_charts": "本大事记尚无数字。", "figures": "数字", "n_figures": "{n}个数字", "n_figure": "1个数字", "period": "时期", "value": "数值",
         "source": "来源", "note": "说明", "conflict": "来源不一", "more_than": "下限（超过）",
         "chart_table": "本图的数字", "series_list": "序列",
         "filter": "筛选与搜索", "search": "搜索", "search_hint": "标题和正文，中英文均可",

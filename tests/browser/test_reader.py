@@ -136,6 +136,17 @@ def test_english_search_is_case_insensitive_and_covers_bodies(page, server, even
     assert got == want
 
 
+def test_search_finds_dates_as_the_cards_show_them(page, server, events):
+    quarter = [e for e in events if e["date"]["display"]["en"].startswith("Q3 ")]
+    assert len(quarter) > 1
+    page.goto(server)
+    page.fill("#f-q", "Q3")
+    wait_status(page)
+    got = visible_events(page)
+    assert {seg(e["slug"]) for e in quarter} <= got
+    assert got == {seg(e["slug"]) for e in events if "q3" in search.event_text(e)}
+
+
 def test_shared_filter_url_restores_the_filter(page, server, events, a_category, chinese_term):
     term, slug = chinese_term
     page.goto(server + "?" + f"cat={a_category}")
@@ -146,6 +157,19 @@ def test_shared_filter_url_restores_the_filter(page, server, events, a_category,
     wait_status(page)
     assert page.input_value("#f-q") == term
     assert visible_events(page) == {seg(slug)}
+
+
+def test_language_switch_keeps_the_filters(page, server, events, a_category):
+    page.goto(server)
+    page.select_option("#f-cat", a_category)
+    wait_status(page)
+    page.click(".lang-switch a")
+    wait_status(page)
+    assert page.url.startswith(server + "zh/") and f"cat={a_category}" in page.url
+    assert page.input_value("#f-cat") == a_category
+    assert visible_events(page) == {seg(e["slug"]) for e in events if e["category"] == a_category}
+    page.select_option("#f-cat", "")  # back to everything: the link drops the filters again
+    page.wait_for_function("() => !document.querySelector('.lang-switch a').getAttribute('href').includes('?')")
 
 
 def test_back_button_walks_through_filters(page, server, events, a_category):

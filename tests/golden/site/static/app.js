@@ -295,7 +295,15 @@
     requestAnimationFrame(function () { queued = false; render(); });
   }
 
+  // The other language's twin page takes the same filters: its link keeps them.
+  var langLinks = Array.prototype.slice.call(document.querySelectorAll(".lang-switch a[href]"));
+  var langHrefs = langLinks.map(function (a) { return a.getAttribute("href").split("?")[0]; });
+  function keepFiltersInLangLinks() {
+    langLinks.forEach(function (a, i) { a.setAttribute("href", langHrefs[i] + location.search); });
+  }
+
   function render() {
+    keepFiltersInLangLinks();
     var s = readForm();
     if (isScope(s)) { restore(); return; }
     if (!meta) {
