@@ -73,7 +73,7 @@ def test_summary() -> None:
 
 
 def test_slugify_and_safe_url() -> None:
-    assert markup.slugify("Kling 2.0") == "kling-20"
+    assert markup.slugify("Kling 2.0") == "kling-2-0"
     assert markup.slugify("快手 科技") == "快手-科技"
     assert markup.slugify("../..") == "x"
     assert markup.safe_url(" https://a.b/c ") == "https://a.b/c"

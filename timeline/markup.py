@@ -205,11 +205,13 @@ _MARKUP_CHARS = re.compile(r"[\[*_`#<>]")
 
 
 _SLUG_DROP = re.compile(r"[^\w\s-]", re.UNICODE)
+_SLUG_DOT = re.compile(r"(?<=[^\W_])\.(?=[^\W_])")
 _SLUG_DASH = re.compile(r"[\s_-]+")
 
 
 def slugify(text: str) -> str:
-    """A URL path segment: lower case, dashes; letters of any script are kept."""
+    """A URL path segment: lower case, dashes; letters of any script are kept. A dot between
+    letters or digits is a dash, as in event slugs ("Kling 2.1" is kling-2-1, not kling-21)."""
     value = unicodedata.normalize("NFKC", text).lower()
-    value = _SLUG_DASH.sub("-", _SLUG_DROP.sub("", value)).strip("-")
+    value = _SLUG_DASH.sub("-", _SLUG_DROP.sub("", _SLUG_DOT.sub("-", value))).strip("-")
     return value or "x"
