@@ -55,6 +55,19 @@ def test_json_feed(site: Path) -> None:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", item["date_published"])
 
 
+def test_both_feeds_give_the_date_as_shown_and_the_sources(site: Path) -> None:
+    """A reader of either feed sees "late Sep 2025" (the feeds' timestamps can only give the
+    first day) and the event's sources."""
+    import feedparser
+    atom = {e.link: e for e in feedparser.parse((site / "feed.xml").read_bytes()).entries}
+    items = {i["url"]: i for i in json.loads((site / "feed.json").read_text("utf-8"))["items"]}
+    assert atom.keys() == items.keys()
+    turbo = items[BASE + "events/kling-2-5-turbo/"]
+    assert turbo["summary"] == atom[BASE + "events/kling-2-5-turbo/"].summary == "late Sep 2025 — A faster model."
+    assert "<ul><li>" in turbo["content_html"] and "Kuaishou IR" in turbo["content_html"]
+    assert items[BASE + "events/kling-september/"]["summary"] == "Sep 2025"  # no body: the date alone
+
+
 def test_icalendar(site: Path) -> None:
     import icalendar
     raw = (site / "calendar.ics").read_bytes()

@@ -74,11 +74,7 @@ def atom(site: "Site", lang: str, idx: list[int]) -> str:
            f'<generator version="{timeline.__version__}">timeline</generator>']
     for i in reversed(idx):
         v = site.view(i, lang)
-        body = markup.render_markdown(v["body_md"])
-        sources = "".join(
-            f'<li>{xml_escape(s["publisher"] or "", False)} — {xml_escape(s["title"], False)}</li>'
-            for s in v["sources"])
-        content = str(body) + (f"<ul>{sources}</ul>" if sources else "")
+        content = _content_html(v)
         out += ["<entry>",
                 f"<title>{xml_escape(v['title'])}</title>",
                 f"<id>urn:uuid:{event_uuid(v['slug'], lang)}</id>",
@@ -86,11 +82,25 @@ def atom(site: "Site", lang: str, idx: list[int]) -> str:
                 f"<published>{_stamp(v['start'])}</published>",
                 f"<updated>{_stamp(v['start'])}</updated>",
                 f'<category term="{xml_escape(v["category"])}" label="{xml_escape(v["category_label"])}"/>',
-                f"<summary>{xml_escape(v['date'] + ' — ' + v['summary'])}</summary>",
+                f"<summary>{xml_escape(_summary(v))}</summary>",
                 f'<content type="html">{xml_escape(content)}</content>',
                 "</entry>"]
     out.append("</feed>")
     return "\n".join(out) + "\n"
+
+
+def _content_html(v: dict) -> str:
+    """An entry's content in both feeds: the event's body, then its sources."""
+    sources = "".join(
+        f'<li>{xml_escape(s["publisher"] or "", False)} — {xml_escape(s["title"], False)}</li>'
+        for s in v["sources"])
+    return str(markup.render_markdown(v["body_md"])) + (f"<ul>{sources}</ul>" if sources else "")
+
+
+def _summary(v: dict) -> str:
+    """An entry's summary in both feeds: the date as the site shows it ("late Sep 2025"; the
+    feeds' own timestamps can only say the day it starts), then the summary."""
+    return v["date"] + " — " + v["summary"] if v["summary"] else v["date"]
 
 
 def json_feed(site: "Site", lang: str, idx: list[int]) -> str:
@@ -100,7 +110,7 @@ def json_feed(site: "Site", lang: str, idx: list[int]) -> str:
         v = site.view(i, lang)
         items.append({
             "id": event_uuid(v["slug"], lang), "url": r.absolute(v["url"]), "title": v["title"],
-            "content_html": str(markup.render_markdown(v["body_md"])), "summary": v["summary"],
+            "content_html": _content_html(v), "summary": _summary(v),
             "date_published": _stamp(v["start"]), "language": v["text_lang"],
             "tags": [category_label(v["category"], lang)] + [t["name"] for t in v["tags"]],
         })
