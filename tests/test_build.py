@@ -117,11 +117,13 @@ def test_foreign_files_survive(tmp_path: Path) -> None:
     (site / "CNAME").write_text("kling.example.org\n")
     (site / ".git").mkdir()
     (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (site / "home.html").symlink_to("index.html")  # a link is carried as a link
     events = build_data.make_chronology().events[:-1]
-    build_site(build_data.make_chronology(events=events), site)
-    build_site(build_data.make_chronology(), site)
-    assert (site / "CNAME").read_text() == "kling.example.org\n"
-    assert (site / ".nojekyll").exists() and (site / ".git" / "HEAD").exists()
+    for chrono in [build_data.make_chronology(events=events), build_data.make_chronology()] * 2:
+        build_site(chrono, site)
+        assert (site / "CNAME").read_text() == "kling.example.org\n"
+        assert (site / ".nojekyll").exists() and (site / ".git" / "HEAD").exists()
+        assert os.readlink(site / "home.html") == "index.html"
 
 
 def test_failed_build_leaves_site_as_it_was(tmp_path: Path) -> None:

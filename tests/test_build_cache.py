@@ -180,6 +180,16 @@ def test_template_error_names_file_and_line(tmp_path: Path) -> None:
                                      '{% endblock %}')
     with pytest.raises(BuildError, match=r"about\.html line 3: TypeError: %d format"):
         build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine, jobs=1)
+    # a template that is not UTF-8, even one another extends: its file, not Python's codecs
+    (mine / "about.html").unlink()
+    (mine / "base.html").write_bytes(b"\xff\xfe<html>")
+    with pytest.raises(BuildError, match=r"mine/base\.html line 1: not UTF-8 text \(byte 0\)"):
+        build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=mine, jobs=1)
+    (mine / "base.html").unlink()
+    with pytest.raises(BuildError, match=r"templates folder .*about\.txt is a file, not a folder"):
+        (tmp_path / "about.txt").write_text("x")
+        build_site(build_data.make_chronology(), tmp_path / "site", templates_dir=tmp_path / "about.txt")
+    (tmp_path / "about.txt").unlink()
     # a failed first build leaves nothing behind: no site, no spare, no fragment store
     assert sorted(os.listdir(tmp_path)) == ["mine"]
 

@@ -198,3 +198,47 @@ def test_a_summary_keeps_the_text_and_drops_only_markup(body, shown):
     assert markup.summary(body) == shown
     words = search.normalise(body)
     assert all(w in words for w in search.normalise(shown))
+
+
+# ---------------------------------------------------------------- text Markdown is slow on
+
+@pytest.mark.parametrize("text", [
+    "- " * 500 + "x",                      # nested 500 deep: Markdown recursed past Python's limit
+    "1. " * 500 + "x",
+    "[" * 8000,                            # each "[" looked for its end through the rest: 13 s
+    "[a](" * 3000,                         # links that never close
+    '<a href="' * 2000 + "word " * 2000,   # tags that never close
+    "&#" * 20000, ">" * 3000 + " x",
+    "".join("  " * i + "- x\n" for i in range(400)),  # longer than MARKDOWN_MAX_CHARS
+])
+def test_text_markdown_would_take_too_long_over_is_shown_as_plain_paragraphs(text):
+    html = str(markup.render_markdown(text))
+    assert html == markup._plain_html(text)
+    assert html.startswith("<p>") and "<li>" not in html and "<a " not in html
+
+
+def test_a_body_nested_too_deep_does_not_spoil_the_bodies_after_it():
+    """Markdown's converter is shared; the RecursionError left it half way, and the next body
+    came out with its HTML escaped and its links as text (found by the full suite's order)."""
+    body = "Kuaishou said [Kling](https://example.com/0) <b>fast</b>\n\n- a\n- b"
+    before = str(markup.render_markdown(body))
+    assert str(markup.render_markdown("- " * 500 + "x")).startswith("<p>- - ")
+    assert str(markup.render_markdown(body)) == before
+    assert '<a href="https://example.com/0"' in before and "<li>a</li>" in before
+
+
+def test_an_ordinary_long_body_is_still_markdown():
+    body = "\n\n".join(f"Kuaishou said [Kling 2.{n}](https://example.com/{n}) reached *R&D* goals "
+                       f"<b>fast</b> (see [the report](https://example.com/r/{n})).\n\n> a quote {n}"
+                       for n in range(60))
+    assert len(body) > 8000 and not markup.too_costly(body)
+    html = str(markup.render_markdown(body))
+    assert html.count('<a href="https://example.com/') == 120 and html.count("<blockquote>") == 60
+
+
+def test_cost_of_text_is_found_in_linear_time_on_the_marks_it_counts():
+    # the patterns too_costly uses stop at the next bracket: each mark is looked at once
+    # (this would take minutes if they scanned to the end of the text from each mark)
+    for text in ["[" * 100000, "[a](" * 25000, "<" * 100000, "<a" * 50000, "&" * 100000]:
+        assert markup.too_costly(text)
+        assert markup._WHOLE_LINK.findall(text[:99999]) == [] and markup._CLOSED_TAG.findall("<<<") == []

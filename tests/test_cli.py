@@ -55,6 +55,17 @@ def test_add_refuses_duplicate_unless_forced(cli):
     assert forced.stdout.strip() == "2025-04-15-kling-2-0-released-2"
 
 
+def test_titles_that_differ_in_a_version_number_or_only_in_marks_are_not_twins(cli):
+    def add(title: str, date: str = "2025-06-06"):
+        return cli("add", "--date", date, "--title", title, "--category", "other")
+    assert add("Kling 2.0?").exit_code == 0
+    assert add("Kling 20").exit_code == 0           # 2.0 is not 20
+    assert add("Kling 2,0").exit_code == 1          # but 2,0 is 2.0
+    assert add("🎬🎥", "2025-05-05").exit_code == 0
+    assert add("!!!", "2025-05-05").exit_code == 0  # no letters: compared as written
+    assert add("🎬 🎥", "2025-05-05").exit_code == 1
+
+
 @pytest.mark.parametrize("args, message", [
     (["--date", "foobar", "--title", "x", "--category", "other"], "Error: --date: could not read"),
     (["--date", "2025-02-30", "--title", "x", "--category", "other"], "Error: --date:"),

@@ -140,6 +140,10 @@ def _bad(tmp_path, name, text):
     return path
 
 
+def _event_text(**fields) -> str:
+    return json.dumps({"events": [{"title": "T", "category": "other", "date": "2025-01-01", **fields}]})
+
+
 @pytest.mark.parametrize("name, text, message", [
     ("a.json", '{"events": [', "a.json:1: invalid JSON"),
     ("a.json", '{"events": [{"title": "x", "category": "other", "date": "nope"}]}',
@@ -166,6 +170,24 @@ def _bad(tmp_path, name, text):
      "a.md:5: invalid YAML: the key 'category' appears twice in one record (also on line 3)"),
     ("a.csv", "slug,title,category,date_text,slug\nh1,T,other,2025,h2\n",
      "a.csv:1: the header names the column 'slug' twice"),
+    # shapes that used to be dropped without a word
+    ("a.json", '{"events": {}}', "a.json: 'events' must be a list"),
+    ("a.json", '[{"title": "T", "category": "other", "date": "2025", "translations": []}]',
+     "a.json field 'events[0].translations': must be an object of language"),
+    ("a.json", '[{"title": "T", "category": "other", "date": "2025", "lang": "en", "translations": {"en": {"title": "x"}}}]',
+     "a.json field 'events[0].translations.en': is in the event's own language (en)"),
+    ("a.md", "---\ntitle: x\ncategory: other\ndate: 2025\nbody: in front\n---\n\nafter\n",
+     "a.md:8 field 'body': is given twice, in the front matter and after it"),
+    ("a.md", "---\ntitle: x\ncategory: other\ndate: 2025\n---\n\n\nfirst\nsecond \a\n",
+     "a.md:8 field 'body': contains a control character (U+0007)"),  # the body's first line
+    # a key or name written twice: the last one used to win silently
+    ("a.json", '[{"title": "a", "title": "b", "category": "other", "date": "2025"}]',
+     "a.json: invalid JSON: the key 'title' appears twice in one object"),
+    ("a.jsonl", '{"title": "a", "category": "other", "date": "2025"}\n{"title": "b", "date": "2025", "date": "2024"}\n',
+     "a.jsonl:2: invalid JSON: the key 'date' appears twice in one object"),
+    ("a.yaml", "sources:\n  - {key: k1, title: T}\n  - {key: k1, title: U}\n",
+     "a.yaml:3 field 'key': key 'k1' appears twice in this import (also"),
+    ("a.json", _event_text(importance=True), "a.json field 'events[0].importance': must be a whole number, not true"),
 ])
 def test_bad_files_name_file_line_field_and_change_nothing(cli, tmp_path, name, text, message):
     good = _bad(tmp_path, "good.yaml", "events:\n  - title: Good\n    category: other\n"
@@ -185,7 +207,7 @@ def _event(**fields) -> str:
 
 @pytest.mark.parametrize("given, stored", [
     (9007199254740993, 9007199254740993),   # 2^53 + 1: a float would make it ...992
-    ("-9223372036854775807", -9223372036854775807), ("3.0", 3), (True, 1), ("1e3", 1000)])
+    ("-9223372036854775807", -9223372036854775807), ("3.0", 3), ("1e3", 1000)])
 def test_importance_is_read_exactly(given, stored):
     from timeline.importers import Where, event_from_dict
     event = {"title": "T", "category": "other", "date": "2025-01-01", "importance": given}
@@ -487,3 +509,28 @@ def test_an_unquoted_number_in_yaml_is_the_text_written(cli, tmp_path, written, 
     assert event["title"] == written and event["translations"]["zh"]["title"] == written
     assert event["tags"] == [{"kind": "topic", "name": written}]
     assert event.get("importance", 0) == (7 if written != "-0" else 0)
+
+
+def test_a_field_over_max_text_is_refused_by_every_way_in(cli, tmp_path):
+    from timeline.importers import MAX_TEXT
+    big = "word " * (MAX_TEXT // 5 + 1)
+    path = _bad(tmp_path, "a.json", _event_text(body=big))
+    assert cli("init").exit_code == 0
+    result = cli("import", path)
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {path} field 'events[0].body': is {len(big.strip()):,} characters long; "
+        f"the most a field holds is {MAX_TEXT:,}\n")
+    added = cli("add", "--title", "X", "--date", "2025", "--category", "other", "--body", big)
+    assert added.exit_code == 1 and "the most a field holds is 100,000" in added.stderr
+    assert json.loads(cli("list", "--json").stdout) == []
+
+
+def test_the_longest_body_goes_through_csv_and_back(cli, tmp_path):
+    """A body of MAX_TEXT characters, with quotes (CSV doubles them: 121,000 in the file)."""
+    body = '"quoted" ' * 11111  # 99,999 characters
+    assert cli("import", _bad(tmp_path, "a.json", _event_text(slug="big", body=body))).exit_code == 0
+    out = tmp_path / "a.csv"
+    assert cli("export", "-f", "csv", "-o", str(out)).exit_code == 0
+    assert cli("rm", "big", "--yes").exit_code == 0
+    assert cli("import", str(out)).exit_code == 0
+    assert json.loads(cli("show", "big", "--json").stdout)["body"] == body.strip()

@@ -36,6 +36,9 @@ def test_a_broken_timeline_toml_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("[publish\n")
     with pytest.raises(PublishError, match=r"^cannot read .*timeline.toml: .*; fix or delete its \[publish\] table$"):
         state.load(path)
+    path.write_text('[publish]\nto = "dir"\npath = 5\n')  # a number is no folder's name
+    with pytest.raises(PublishError, match=r"timeline.toml: \[publish\] path must be text \(found 5\)"):
+        state.load(path)
 
 
 def test_options_override_the_saved_target_and_a_new_target_starts_fresh() -> None:

@@ -85,6 +85,8 @@ def test_refuses_a_real_folder_a_failed_check_and_a_missing_path(tmp_path: Path)
 
     with pytest.raises(PublishError, match="--to dir needs the folder"):
         publish_site(site, PublishSettings(to="dir"))
+    with pytest.raises(PublishError, match="^cannot publish to /: give a folder"):  # no name to link
+        publish_site(site, settings(Path("/")))
 
 
 def test_a_failed_deploy_leaves_the_live_site_untouched(tmp_path: Path) -> None:

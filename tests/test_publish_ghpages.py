@@ -130,6 +130,12 @@ def test_dry_run_pushes_nothing_and_rollback_restores_the_previous_commit(tmp_pa
     assert back.plan.added == ("old.html",) and back.plan.deleted == ("new.html",)
     assert git("rev-list", "--count", "pages", cwd=remote) == "3"
     assert files_of(clone_branch(remote, tmp_path / "clone", "pages")) == files_of(v1) | {".nojekyll": b""}
+    # a second rollback would put back what the first undid (its parent): refused, as the
+    # dir target refuses it
+    with pytest.raises(PublishError, match=r"is already rolled back \(Roll back to [0-9a-f]{12} with timeline\); "
+                                           r"only the version before the last publish can be restored"):
+        rollback(s)
+    assert git("rev-list", "--count", "pages", cwd=remote) == "3"
 
 
 def test_git_missing(tmp_path: Path, remote: Path, monkeypatch: pytest.MonkeyPatch) -> None:

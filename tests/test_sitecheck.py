@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,34 @@ def test_ten_thousand_pages_one_broken_link(tmp_path: Path) -> None:
     make_site(site)
     problems = check_site(site, "https://example.org/proj/", jobs=1)
     assert len(problems) == 1 and problems[0].startswith("events/9999/index.html:"), problems
+
+
+def test_check_workers_die_with_the_process_that_forked_them(tmp_path) -> None:
+    """publish killed with SIGKILL while checking left its check workers running (they later
+    printed tracebacks into the terminal): the pool's initializer ties them to it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import multiprocessing, os, time\n"
+        "from timeline import sitecheck\n"
+        "def nap(_):\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    time.sleep(60)\n"
+        "with multiprocessing.get_context('fork').Pool(2, initializer=sitecheck._worker_start,"
+        " initargs=(os.getpid(),)) as pool:\n"
+        "    pool.map(nap, [1, 2], chunksize=1)\n")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(proc.stdout.readline()) for _ in range(2)]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and
+                                              "Z" not in open(f"/proc/{pid}/stat").read().split()[2]
+                                              for pid in workers):
+        time.sleep(0.05)
+    alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}")
+             and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+    assert alive == []

@@ -58,7 +58,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-15"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-16"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -1054,7 +1054,8 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
     out_dir = Path(out_dir)
     langs = tuple(dict.fromkeys(langs or LANGS))
     if templates_dir is not None and not Path(templates_dir).is_dir():
-        raise BuildError(f"templates folder {templates_dir} does not exist")
+        raise BuildError(f"templates folder {templates_dir} "
+                         + ("is a file, not a folder" if Path(templates_dir).exists() else "does not exist"))
     for lang in langs:
         if lang not in LANGS:
             raise BuildError(f"unknown language {lang!r}; choose from {', '.join(LANGS)}")

@@ -103,12 +103,28 @@ def read_file(path: Path, batch: Batch) -> Batch:
 
 TOO_DEEP = "lists or objects nested too deeply (no record of the formats nests more than a few levels)"
 
+class _KeyTwice(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object, refusing a key written twice (json would keep the last silently)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _KeyTwice(f"the key '{twice}' appears twice in one object")
+    return data
+
+
 def _read_json(content: str, path: str, batch: Batch) -> None:
     try:
-        data = json.loads(content)
+        data = json.loads(content, object_pairs_hook=_object)
     except json.JSONDecodeError as e:
         raise InputFormatError(f"invalid JSON: {e.msg} (column {e.colno})", path=path,
                                line=e.lineno) from None
+    except _KeyTwice as e:
+        raise InputFormatError(f"invalid JSON: {e}", path=path) from None
     except RecursionError:
         raise InputFormatError(TOO_DEEP, path=path) from None
     _read_document(data, path, batch, lines=None)
@@ -119,10 +135,12 @@ def _read_jsonl(content: str, path: str, batch: Batch) -> None:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=_object)
         except json.JSONDecodeError as e:
             raise InputFormatError(f"invalid JSON: {e.msg} (column {e.colno})", path=path,
                                    line=number) from None
+        except _KeyTwice as e:
+            raise InputFormatError(f"invalid JSON: {e}", path=path, line=number) from None
         except RecursionError:
             raise InputFormatError(TOO_DEEP, path=path, line=number) from None
         where = Where(path, number)
@@ -204,6 +222,9 @@ def _read_yaml(content: str, path: str, batch: Batch) -> None:
 
 
 def _read_csv(content: str, path: str, batch: Batch) -> None:
+    # csv refuses a field over 131,072 characters by default; the file is in memory
+    # already, and a field's length is checked with every other field's (MAX_TEXT)
+    csv.field_size_limit(2 ** 31 - 1)
     reader = csv.DictReader(io.StringIO(content, newline=""), strict=True)
     if not reader.fieldnames or "title" not in reader.fieldnames:
         raise InputFormatError("a CSV file needs a header row with at least title, date "
@@ -286,11 +307,16 @@ def _read_markdown(content: str, path: str, batch: Batch) -> None:
         raise InputFormatError("a Markdown event starts with YAML front matter between "
                                "'---' lines", path=path, line=1)
     front = _load_yaml(m.group(1), path, offset=1)
-    where = Where(path, 1, key_lines={k: n + 1 for k, n in (getattr(front, "key_lines", None) or {}).items()})
+    key_lines = {k: n + 1 for k, n in (getattr(front, "key_lines", None) or {}).items()}
+    body = m.group(2).strip("\n")
+    if body:  # errors in the body name its own lines' first
+        key_lines["body"] = content.count("\n", 0, m.start(2)) + len(m.group(2)) - len(m.group(2).lstrip("\n")) + 1
+    where = Where(path, 1, key_lines=key_lines)
     if not isinstance(front, dict):
         raise where.error("the front matter must be a mapping of fields")
-    body = m.group(2).strip("\n")
     if body:
+        if front.get("body") not in (None, ""):
+            raise where.error("is given twice, in the front matter and after it; keep one", "body")
         front["body"] = body
     batch.events.append((where, event_from_dict(front, where)))
 
@@ -314,7 +340,9 @@ def _read_document(data: Any, path: str, batch: Batch, lines: bool | None) -> No
                                "expected events, sources, observations, series, tags", path=path)
     for section, kind in (("series", "series"), ("tags", "tag"), ("sources", "source"),
                           ("events", "event"), ("observations", "observation")):
-        items = data.get(section) or []
+        items = data.get(section)
+        if items is None:
+            items = []
         if not isinstance(items, list):
             raise InputFormatError(f"'{section}' must be a list", path=path)
         for index, item in enumerate(items):
@@ -353,6 +381,11 @@ _BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-
 LANG_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,34}")
 
 
+# The longest text a field may hold: an event's body is a few paragraphs (the shipped ones
+# are under 2,000 characters); a page must stay under 1 MB, and Markdown stays quick.
+MAX_TEXT = 100_000
+
+
 def _text(value: Any, where: Where, name: str) -> str | None:
     """A text field: a string, or a number or date written as text; None when absent."""
     if value is None:
@@ -363,6 +396,8 @@ def _text(value: Any, where: Where, name: str) -> str | None:
             or (isinstance(value, float) and not math.isfinite(value)):
         raise where.error(f"must be text, not {_kind(value)}", name)
     text = str(value).strip()
+    if len(text) > MAX_TEXT:
+        raise where.error(f"is {len(text):,} characters long; the most a field holds is {MAX_TEXT:,}", name)
     bad = _BAD_CHAR.search(text)
     if bad:
         char = bad.group()
@@ -507,13 +542,19 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
     sources = record.get("sources") or []
     if not isinstance(sources, list):
         raise where.error("must be a list", "sources")
-    given = record.get("translations") or {}
+    given = record.get("translations")
+    if given is None:
+        given = {}
     if not isinstance(given, dict):
         raise where.error('must be an object of language: {"title": …, "body": …}', "translations")
     translations = {}
+    own = _lang(record.get("lang"), where, "lang") or "en"
     for lang, t in given.items():
         name = f"translations.{lang}"
         lang = _lang(lang, where, "translations")
+        if lang == own:
+            raise where.error(f"is in the event's own language ({own}): write it as the "
+                              "event's title and body", name)
         tr_title = _text(t.get("title"), where, f"{name}.title") if isinstance(t, dict) else None
         if not tr_title:
             raise where.error("needs a title", name)
@@ -528,13 +569,14 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
 
 
 def _importance(value: Any, where: Where) -> int:
-    """A whole number (3, 3.0, "3"; true is 1), within the store's 64-bit integers."""
-    if value in (None, ""):
+    """A whole number (3, 3.0, "3"), within the store's 64-bit integers."""
+    if value is None or value == "":
         return 0
+    if isinstance(value, bool):  # (JSON's true is no rank)
+        raise where.error("must be a whole number, not true or false", "importance")
     if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400
         raise where.error("must be a whole number (below 2^63)", "importance")
-    if not isinstance(value, bool):
-        value = _text(value, where, "importance")
+    value = _text(value, where, "importance")
     try:
         number = int(value)  # exact: through a float, 9007199254740993 became ...992
     except ValueError:

@@ -22,7 +22,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 import nh3
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
     import markdown
@@ -51,9 +51,17 @@ def _markdown() -> markdown.Markdown:
 
 
 def _full_html(text: str) -> str:
+    global _md
     md = _markdown()
     md.reset()
-    return nh3.clean(md.convert(text), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+    try:
+        html = md.convert(text)
+    except RecursionError:
+        # the converter is left half way through (reset() does not undo it: the next text
+        # came out with its HTML escaped): the next text gets a new one
+        _md = None
+        raise
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, link_rel=LINK_REL, strip_comments=True)
 
 
@@ -76,7 +84,7 @@ _LINE = rf"(?!{_BLOCK_START}){_PLAIN}*(?:(?:{_LINK_MD}|{_EMPHASIS}){_PLAIN}*)*(?
 _SUBSET = re.compile(rf"{_LINE}(?:\n+{_LINE})*", re.MULTILINE)
 # "&" followed by what could be a character reference ("&amp;", "&#65;", "&x;") is kept
 # as is by Markdown; any other "&" is escaped, and that is what the fast path writes.
-_ENTITY_LIKE = re.compile(r"&[^\s;]*;")
+_ENTITY_LIKE = re.compile(r"&[^\s;&]*;")  # (not past the next "&": linear on "&&&…")
 # In checked text every "[" starts a link and every "*" a mark, so these find exactly the
 # links and emphasis that _SUBSET matched, from left to right.
 _INLINE = re.compile(r"\[([^\]]*)\]\(([^)]*)\)|\*\*([^*]+)\*\*|\*([^*]+)\*")
@@ -107,11 +115,61 @@ def _fast_html(text: str) -> str | None:
 
 
 def render_markdown(text: str | None) -> Markup:
-    """Markdown → sanitised HTML, safe to print unescaped in a template."""
+    """Markdown → sanitised HTML, safe to print unescaped in a template. Text Markdown
+    would take too long over (too_costly) is shown as plain paragraphs."""
     if not text:
         return Markup("")
     fast = _fast_html(text)
-    return Markup(fast if fast is not None else _full_html(text))
+    if fast is not None:
+        return Markup(fast)
+    if too_costly(text):
+        return Markup(_plain_html(text))
+    try:
+        return Markup(_full_html(text))
+    except RecursionError:  # lists or quotes nested hundreds deep ("- - - … x"): Markdown
+        return Markup(_plain_html(text))  # recurses once a level
+
+
+# Python-Markdown's time grows with the text times the marks it holds on some input: each
+# "[" that does not open a link looks for its end through the rest of the text (about
+# 500 ns a character; 8,000 of them took nine seconds), and so, more cheaply, do "<"
+# (HTML), ">" (quotes in quotes) and "&" (entities); a list nested 2,000 deep did not end.
+# too_costly() weighs a text by these measured costs; what would take more than about a
+# tenth of a second, or is longer than MARKDOWN_MAX_CHARS, is shown as plain text. An
+# event's body is far inside this: 20,000 characters with 30 links cost nothing here, as
+# links are not counted.
+MARKDOWN_MAX_CHARS = 100_000
+MARKDOWN_MAX_COST = 100_000_000  # ns
+# (ns per mark and character of text: "[" that opens no link, "<" that opens no tag, a
+# quote in a quote, "&")
+MARKDOWN_COST = {"[": 500, "<": 40, ">>": 40, "&": 10}
+_CLOSED_TAG = re.compile(r"<[^<>]*>")
+# (each match ends at the next bracket or parenthesis: found in linear time; a link with
+# brackets in its text or parentheses in its address is not counted, which errs on the
+# side of plain text)
+_WHOLE_LINK = re.compile(r"\[[^\[\]]*\]\([^()\s]*\)")
+
+
+def too_costly(text: str) -> bool:
+    """Whether Markdown would take too long over `text`: it is then shown as plain text.
+    Linear: counts, and patterns that stop at the next bracket."""
+    if len(text) > MARKDOWN_MAX_CHARS:
+        return True
+    brackets = text.count("[")
+    if brackets:  # a whole link's "[" finds its end at once
+        brackets -= len(_WHOLE_LINK.findall(text))
+    lt = text.count("<")
+    if lt:  # as does a tag's
+        lt -= len(_CLOSED_TAG.findall(text))
+    nested = text.count(">>") + text.count("> >")
+    cost = (MARKDOWN_COST["["] * max(brackets, 0) + MARKDOWN_COST["<"] * lt
+            + MARKDOWN_COST[">>"] * nested + MARKDOWN_COST["&"] * text.count("&"))
+    return cost * len(text) > MARKDOWN_MAX_COST
+
+
+def _plain_html(text: str) -> str:
+    """Text as paragraphs (at blank lines), escaped: no Markdown read."""
+    return "\n".join(f"<p>{escape(p.strip())}</p>" for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip())
 
 
 def safe_url(url: str | None) -> str | None:

@@ -42,9 +42,18 @@ def _v2_to_v3(conn: Connection) -> None:
 
 
 def _v3_to_v4(conn: Connection) -> None:
-    """v4: a series' description and an observation's note may have Chinese text."""
+    """v4: a series' description and an observation's note may have Chinese text; an
+    event's title_key keeps the point in a version number (records.title_key: "Kling 2.0"
+    is not "Kling 20"), so the stored keys are made again."""
+    from sqlalchemy import text
+
+    from timeline.records import title_key
     conn.exec_driver_sql("ALTER TABLE series ADD COLUMN description_zh VARCHAR")
     conn.exec_driver_sql("ALTER TABLE observation ADD COLUMN note_zh VARCHAR")
+    keys = [{"k": title_key(title), "i": id_}
+            for id_, title in conn.exec_driver_sql("SELECT id, title FROM event").fetchall()]
+    if keys:
+        conn.execute(text("UPDATE event SET title_key = :k WHERE id = :i"), keys)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {

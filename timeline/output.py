@@ -660,13 +660,21 @@ def _carry_foreign(live: Path, spare: Path, live_man: dict) -> None:
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(entry.path, target, symlinks=True, copy_function=os.link)
+        elif entry.is_symlink():  # the link itself, as it was written (never followed)
+            where = os.readlink(entry.path)
+            if not (target.is_symlink() and os.readlink(target) == where):
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                elif target.is_symlink() or target.exists():
+                    target.unlink()
+                os.symlink(where, target)
         else:
             try:
                 if target.stat().st_ino == entry.inode():
                     continue
             except FileNotFoundError:
                 pass
-            _put(str(target), None, entry.path) if not entry.is_symlink() else None
+            _put(str(target), None, entry.path)
 
 
 # ---------------------------------------------------------------- progress

@@ -240,9 +240,18 @@ def check_qualifier(value: Any) -> str:
 # ---------------------------------------------------------------- derived values
 
 def title_key(title: str) -> str:
-    """The title reduced for duplicate detection: NFKC, case-folded, letters and digits."""
+    """The title reduced for duplicate detection: NFKC, case-folded, letters and digits, and
+    a point or comma between digits ("Kling 2.0" is not "Kling 20"). A title with neither
+    letters nor digits ("!!!", emoji) is kept whole, spaces aside."""
     text = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    marked = _NUMBER_MARK.sub("\x00", text)
+    key = "".join(ch for ch in marked if ch.isalnum() or ch == "\x00").replace("\x00", ".")
+    return key if any(ch.isalnum() for ch in key) else "".join(text.split())
+
+
+# a point or comma between two digits, marked (as NUL, which no title holds) to survive the
+# filter that keeps letters and digits
+_NUMBER_MARK = re.compile(r"(?<=\d)[.,](?=\d)")
 
 
 def slugify(text: str, max_length: int = 60) -> str:

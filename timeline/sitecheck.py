@@ -23,6 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import posixpath
+import signal
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,7 +317,8 @@ class _Checker:
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
         _WORKER["checker"] = self
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start,
+                                                          initargs=(os.getpid(),)) as pool:
                 results = pool.map(_check_chunk, chunks)
         finally:
             _WORKER.clear()
@@ -324,6 +326,15 @@ class _Checker:
 
 
 _WORKER: dict[str, _Checker] = {}
+
+
+def _worker_start(parent: int) -> None:
+    """A check worker dies with the process that forked it (publish killed with SIGKILL left
+    them running, to print tracebacks into the terminal later), and leaves Ctrl-C to it:
+    the parent stops the pool and says "Interrupted." once."""
+    from timeline.output import _die_with_parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
 
 
 def _check_chunk(rels: list[str]) -> list[str]:

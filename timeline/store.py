@@ -148,6 +148,16 @@ def _refuse_duplicate(s, data: EventIn, exclude: str | None = None) -> None:
                                   "use --force to add it anyway")
 
 
+def _once(seen: dict, name: str, where, field: str) -> None:
+    """Refuse a slug or source key given twice in one import (the second would silently
+    replace the first)."""
+    if name in seen:
+        first = seen[name]
+        raise where.error(f"{field} '{name}' appears twice in this import "
+                          f"(also {first.path}{':' + str(first.line) if first.line else ''})", field)
+    seen[name] = where
+
+
 def import_batch(engine: Engine, batch: Batch, *, dry_run: bool = False) -> ImportReport:
     """Write everything read from the files in one transaction (rolled back on dry run)."""
     report = ImportReport(dry_run=dry_run)
@@ -160,19 +170,16 @@ def import_batch(engine: Engine, batch: Batch, *, dry_run: bool = False) -> Impo
             for where, item in batch.tags:
                 _at(where, writer.save_tag_names, item)
                 report.tags += 1
+            keys: dict[str, Where] = {}
             for where, source in batch.sources:
+                _once(keys, source.key, where, "key")
                 _at(where, writer.save_source, source)
                 report.sources += 1
             slug_ids = writer.slug_ids()
             seen: dict[str, Where] = {}
             for where, event in batch.events:
                 slug = event.slug or records.make_slug(event.title, event.date.start)
-                if slug in seen:
-                    raise where.error(f"slug '{slug}' appears twice in this import "
-                                      f"(also {seen[slug].path}"
-                                      f"{':' + str(seen[slug].line) if seen[slug].line else ''})",
-                                      "slug")
-                seen[slug] = where
+                _once(seen, slug, where, "slug")
                 existing = slug_ids.get(slug)
                 slug_ids[slug] = _at(where, writer.save_event, replace(event, slug=slug),
                                      slug=slug, existing_id=existing)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import functools
 import json
+import os
 import re
 import sysconfig
 from dataclasses import dataclass
@@ -380,12 +381,25 @@ class SiteEnvironment(Environment):
 BYTECODE_PATTERN = "__timeline_jinja2_1_%s.cache"
 
 
+class TextLoader(FileSystemLoader):
+    """Templates from a folder; one that is not UTF-8 is a template error naming its file
+    (Jinja's loader lets the UnicodeDecodeError out, which named only Python's codecs)."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as e:
+            path = next((p for p in (os.path.join(folder, *template.split("/")) for folder in self.searchpath)
+                         if os.path.isfile(p)), template)
+            raise TemplateSyntaxError(f"not UTF-8 text (byte {e.start})", 1, template, path) from None
+
+
 def make_env(templates_dir: Path | None = None) -> Environment:
     """The Jinja environment for a build: user templates first, then the shipped ones."""
     loaders = []
     if templates_dir is not None:
-        loaders.append(FileSystemLoader(str(templates_dir)))
-    loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+        loaders.append(TextLoader(str(templates_dir)))
+    loaders.append(TextLoader(str(BUILTIN_TEMPLATES)))
     # the bytecode cache: a small rebuild does not spend its time compiling
     env = SiteEnvironment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
                           trim_blocks=True, lstrip_blocks=True, auto_reload=False,

@@ -32,6 +32,8 @@ VERSION_DIGITS = 6
 class DirTarget:
     def __init__(self, path: Path):
         self.path = Path(os.path.abspath(path))  # not resolve(): PATH itself is the symlink
+        if not self.path.name:  # "/": no folder to make a link, nor one beside it
+            raise PublishError(f"cannot publish to {self.path}: give a folder to make, such as /srv/www/site")
         self.versions = self.path.with_name(self.path.name + ".versions")
 
     def describe(self) -> str:

@@ -29,6 +29,7 @@ from timeline.publish import Plan, site_files
 
 GIT_INSTALL = "https://git-scm.com/downloads"
 COMMIT_MESSAGE = "Publish the site with timeline"
+ROLLBACK_SUBJECT = "Roll back to"
 # Variables that would point git at the user's repository instead of ours.
 _REPO_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
               "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
@@ -179,12 +180,17 @@ class GhPagesTarget:
             tip = repo.fetch_tip(self.remote, self.branch, depth=2)
             if tip is None:
                 raise PublishError(f"nothing to roll back: {self.describe()} does not exist")
+            subject = repo.run("log", "-1", "--format=%s", tip).strip()
+            if subject.startswith(ROLLBACK_SUBJECT):
+                # its parent is the version it undid: rolling back again would put that back
+                raise PublishError(f"{self.describe()} is already rolled back ({subject}); "
+                                   "only the version before the last publish can be restored")
             parent = repo.run("rev-parse", "--verify", "--quiet", f"{tip}^", check=False).strip()
             if not parent:
                 raise PublishError(f"{self.describe()} has only one commit; there is no previous version")
             tree = repo.run("rev-parse", f"{parent}^{{tree}}").strip()
             plan = repo.diff(f"{tip}^{{tree}}", tree)
-            commit = repo.commit(tree, tip, f"Roll back to {parent[:12]} with timeline")
+            commit = repo.commit(tree, tip, f"{ROLLBACK_SUBJECT} {parent[:12]} with timeline")
             repo.push(self.remote, commit, self.branch)
             return plan
 

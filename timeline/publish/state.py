@@ -66,7 +66,10 @@ def load(path: Path) -> PublishSettings | None:
     if not isinstance(table, dict) or not isinstance(table.get("to"), str):
         return None
     known = {f.name for f in fields(PublishSettings)}
-    return PublishSettings(**{k: str(v) for k, v in table.items() if k in known})
+    for k, v in table.items():
+        if k in known and not (isinstance(v, str) and v.strip()):
+            raise PublishError(f"{path}: [publish] {k} must be text (found {v!r}); fix or delete it")
+    return PublishSettings(**{k: v for k, v in table.items() if k in known})
 
 
 def _toml_string(value: str) -> str:
