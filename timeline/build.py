@@ -433,6 +433,10 @@ class Site:
     def has_card(self, i: int, lang: str) -> bool:
         return self.fragments.has(self.card_kinds[lang], self.ekeys[i])
 
+    def before_fork(self) -> None:
+        """Load now what workers would each load for themselves: the Markdown converter."""
+        markup.load_markdown()
+
     def forget(self) -> None:
         """Drop the per-event views (pages are rendered event by event: each view is used
         by the event's page and card, then not again)."""

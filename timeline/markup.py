@@ -40,6 +40,14 @@ LINK_REL = "noopener noreferrer"
 _md: markdown.Markdown | None = None
 
 
+def load_markdown() -> None:
+    """Import Markdown and make the converter now: a build about to fork its workers calls
+    this, so that they share it rather than each importing it when a body first leaves the
+    fast path (a worker is forked again every few tasks: that was a second of a 10,000-event
+    build)."""
+    _markdown()
+
+
 def _markdown() -> markdown.Markdown:
     """The one Markdown converter, made (and the module imported: 0.03 s) the first time a
     body leaves the fast path; a rebuild whose changed bodies are plain never loads it."""

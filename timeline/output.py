@@ -442,6 +442,8 @@ def _render_all(site, pages, todo, workers, progress, phases):
         if progress:
             progress(len(out), total)
 
+    if workers > 1:
+        site.before_fork()  # what every worker would otherwise load for itself
     first, rest = _plan_tasks(site, pages, todo, workers)
     t0 = time.perf_counter()
     for round_ in (first, rest):
