@@ -335,8 +335,10 @@ def test_refuses_bad_targets(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(BuildError):
         build_site(build_data.make_chronology(), Path("."))
     (tmp_path / "file").write_text("x")
-    with pytest.raises(BuildError):
+    with pytest.raises(BuildError, match="exists and is not a folder"):
         build_site(build_data.make_chronology(), tmp_path / "file")
+    with pytest.raises(BuildError, match=r"cannot build into .*file/sub/site: .*file is a file, not a folder"):
+        build_site(build_data.make_chronology(), tmp_path / "file/sub/site")  # mkdir said "File exists"
     with pytest.raises(BuildError):
         build_site(build_data.make_chronology(), tmp_path / "s", templates_dir=tmp_path / "nope")
     with pytest.raises(BuildError):

@@ -81,6 +81,9 @@ def test_icalendar(site: Path) -> None:
     assert turbo.decoded("DTEND") == date(2025, 9, 30) + timedelta(days=1)  # exclusive
     assert str(turbo["URL"]) == BASE + "events/kling-2-5-turbo/"
     assert str(turbo["UID"]) == feeds.event_uuid("kling-2-5-turbo")
+    # what the event was, not only when: the date as shown, the category, the summary
+    assert str(turbo["DESCRIPTION"]) == "late Sep 2025 · Product\n\nA faster model."
+    assert str(events["Kling campaign in September"]["DESCRIPTION"]) == "Sep 2025 · Campaign"  # no body
     quarter = events["Kling Q2 revenue above RMB 250m"]
     assert (quarter.decoded("DTSTART"), quarter.decoded("DTEND")) == (date(2025, 4, 1), date(2025, 7, 1))
 

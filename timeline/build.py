@@ -58,7 +58,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-16"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-17"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -285,10 +285,12 @@ class Site:
                                             sorted((e.get("translations") or {}).items())]), 2),
                             digest_size=16).digest()
             for e in events]
-        # what an event's calendar entry shows (feeds.vevent): its link, category, last day
+        # what an event's calendar entry shows (feeds.vevent): its link, category, last day,
+        # and the summary of its body in the calendar's language
+        first = self.langs[0]
         self.ikeys: list[bytes] = [
-            hashlib.blake2b(lk + e["category"].encode() + b"|" + e["date"]["end"].encode(),
-                            digest_size=16).digest()
+            hashlib.blake2b(lk + e["category"].encode() + b"|" + e["date"]["end"].encode() + b"|"
+                            + localized(e, first)[1].encode(), digest_size=16).digest()
             for lk, e in zip(self.lkeys, events)]
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
                                _b(sorted({o["source"]: self.source_page_of.get(o["source"])

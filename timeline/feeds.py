@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 import timeline
 from timeline import markup
 from timeline.fragments import Joined
-from timeline.templating import LANG_TAGS, Router, category_label, event_rel, localized_title
+from timeline.templating import LANG_TAGS, Router, category_label, event_rel, localized, localized_title
 
 if TYPE_CHECKING:
     from timeline.build import Site
@@ -192,10 +192,12 @@ def vevent(e: dict, r: Router, lang: str) -> str:
     url = r.absolute(r.url(event_rel(e["slug"]), lang))
     label = category_label(e["category"], lang)
     display = (d.get("display") or {}).get(lang) or d.get("edtf") or d["start"]
+    about = markup.summary(localized(e, lang)[1])  # what the event was, not only when
+    description = display + " · " + label + ("\n\n" + about if about else "")
     lines = ["BEGIN:VEVENT", f"UID:{event_uuid(e['slug'])}", f"DTSTAMP:{start}T000000Z",
              f"DTSTART;VALUE=DATE:{start}", _all_day_span(d["start"], d["end"]),
              f"SUMMARY:{ics_text(localized_title(e, lang)[0])}",
-             f"DESCRIPTION:{ics_text(display + ' · ' + label)}", f"CATEGORIES:{ics_text(label)}"]
+             f"DESCRIPTION:{ics_text(description)}", f"CATEGORIES:{ics_text(label)}"]
     if url.startswith(("http://", "https://")):
         lines.append(f"URL:{url}")
     lines.append("END:VEVENT")

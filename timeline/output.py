@@ -112,6 +112,11 @@ def _check_target(out_dir: Path) -> None:
                          "choose an output folder such as ./site")
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildError(f"{out_dir} exists and is not a folder")
+    for parent in out_dir.parents:  # (mkdir would say only "File exists")
+        if parent.exists():
+            if not parent.is_dir():
+                raise BuildError(f"cannot build into {out_dir}: {parent} is a file, not a folder")
+            break
 
 
 # ---------------------------------------------------------------- file operations
