@@ -195,11 +195,31 @@ def test_back_button_walks_through_filters(page, server, events, a_category):
     assert page.input_value("#f-cat") == a_category
 
 
-def test_results_for_another_year_on_a_year_page(page, server, events):
+def test_another_year_on_a_year_page_is_that_years_page(page, server, events, a_category):
+    """Its heading, counts and pages are that year's (the results used to be drawn under
+    the first year's heading); the other filters go along; all years is the home page."""
     years = sorted({e["date"]["start"][:4] for e in events})
     assert len(years) > 1
-    page.goto(server + f"years/{years[0]}/")
-    page.select_option("#f-year", years[-1])
+    page.goto(server + f"years/{years[0]}/?cat={a_category}")
+    wait_status(page)
+    with page.expect_navigation():
+        page.select_option("#f-year", years[-1])
+    assert page.url == server + f"years/{years[-1]}/?cat={a_category}"
+    wait_status(page)
+    assert page.text_content("h1").startswith(years[-1])
+    assert visible_events(page) == {seg(e["slug"]) for e in events
+                                    if e["date"]["start"].startswith(years[-1]) and e["category"] == a_category}
+    with page.expect_navigation():
+        page.select_option("#f-year", "")
+    assert page.url == server + f"?cat={a_category}"
+
+
+def test_results_for_another_year_on_a_year_page(page, server, events):
+    """A link with another year (?year=, as shared before a year's filter went to its page)
+    draws that year's results from the index."""
+    years = sorted({e["date"]["start"][:4] for e in events})
+    assert len(years) > 1
+    page.goto(server + f"years/{years[0]}/?year={years[-1]}")
     wait_status(page)
     assert visible_events(page) == {seg(e["slug"]) for e in events if e["date"]["start"].startswith(years[-1])}
     assert f"year={years[-1]}" in page.url
@@ -210,7 +230,7 @@ def test_results_for_another_year_on_a_year_page(page, server, events):
         (a.querySelector('time') || {getAttribute: () => null}).getAttribute('datetime')])"""))
     assert shown == {seg(e["slug"]): iso_extent(e["date"]["start"], e["date"]["end"], e["date"]["precision"])
                      for e in events if e["date"]["start"].startswith(years[-1])}
-    page.go_back()
+    page.select_option("#f-year", years[0])  # the page's own year: its events, in place
     page.wait_for_function("() => document.getElementById('results').hidden")
     assert visible_events(page) == {seg(e["slug"]) for e in events if e["date"]["start"].startswith(years[0])}
 
@@ -407,8 +427,7 @@ def test_results_are_grouped_by_month_as_the_year_page_groups_them(page, server,
     page.goto(server + f"{prefix}years/{year}/")
     static = page.eval_on_selector_all("#timeline .month h2", "els => els.map(h => h.textContent.trim())")
     other = next(y for y in sorted({e["date"]["start"][:4] for e in events}) if y != year)
-    page.goto(server + f"{prefix}years/{other}/")
-    page.select_option("#f-year", year)
+    page.goto(server + f"{prefix}years/{other}/?year={year}")  # drawn from the index
     wait_status(page)
     drawn = page.eval_on_selector_all("#results .month h2", "els => els.map(h => h.textContent.trim())")
     assert len(static) > 1 and drawn == static

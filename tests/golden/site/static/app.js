@@ -327,6 +327,19 @@
   }
 
   // ------------------------------------------------------------ events
+  // On a year page, choosing another year (or all years) goes to that year's page (or the
+  // home page) with the same filters, whose heading, counts and pages are that year's. (A
+  // link with ?year= of another year, from before, still shows that year's results here.)
+  function goToYear(s) {
+    var path = location.pathname, at = path.lastIndexOf("/years/" + scopeYear + "/");
+    var p = new URLSearchParams();
+    if (s.q) p.set("q", s.q);
+    if (s.cat) p.set("cat", s.cat);
+    if (s.tag) p.set("tag", s.tag);
+    var query = p.toString();
+    location.assign(path.slice(0, at + 1) + (s.year ? "years/" + s.year + "/" : "") + (query ? "?" + query : ""));
+  }
+
   function changed(push) {
     var s = readForm();
     limit = PAGE;
@@ -344,7 +357,15 @@
   });
   q.addEventListener("blur", function () { typing = 0; });
   [cat, tag, year].forEach(function (sel) {
-    sel.addEventListener("change", function () { typing = 0; changed(true); });
+    sel.addEventListener("change", function () {
+      typing = 0;
+      if (sel === year && scopeYear && year.value !== scopeYear &&
+          location.pathname.lastIndexOf("/years/" + scopeYear + "/") >= 0) {
+        goToYear(readForm());
+      } else {
+        changed(true);
+      }
+    });
   });
   form.addEventListener("submit", function (ev) { ev.preventDefault(); typing = 0; changed(false); });
   form.addEventListener("reset", function (ev) {
