@@ -285,13 +285,6 @@ class Site:
                                             sorted((e.get("translations") or {}).items())]), 2),
                             digest_size=16).digest()
             for e in events]
-        # what an event's calendar entry shows (feeds.vevent): its link, category, last day,
-        # and the summary of its body in the calendar's language
-        first = self.langs[0]
-        self.ikeys: list[bytes] = [
-            hashlib.blake2b(lk + e["category"].encode() + b"|" + e["date"]["end"].encode() + b"|"
-                            + localized(e, first)[1].encode(), digest_size=16).digest()
-            for lk, e in zip(self.lkeys, events)]
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
                                _b(sorted({o["source"]: self.source_page_of.get(o["source"])
                                           for o in self.chrono.observations}.items())))
@@ -809,12 +802,12 @@ class Site:
         for o in obs:
             sd = series[o["series"]]
             p = o["period"]
+            note = charts.note(o, lang)
             out.append(NS(series=sd.title[lang], url=charts_url + "#" + sd.anchor,
                           period=charts.period_label(p["start"], p["end"], lang),
                           value=charts.format_value(o["value"], sd.unit, lang, o.get("qualifier") or ""),
                           more=(o.get("qualifier") or "") in (">", ">="),
-                          conflict=id(o) in self._conflicting, note=charts.note(o, lang),
-                          note_lang=lang_of(charts.note(o, lang), lang),
+                          conflict=id(o) in self._conflicting, note=note, note_lang=lang_of(note, lang),
                           source=self._source_cell(o["source"], lang)))
         return out
 
@@ -952,7 +945,9 @@ class Site:
         the event does it, while it has the event at hand: the whole-site files are then
         joined from stored pieces without reading any event."""
         self.fragments.ensure(b"json", self.ekeys[i], functools.partial(self.json_piece, i))
-        self.fragments.ensure(b"ics", self.ikeys[i], functools.partial(self.ics_piece, i))
+        # (its calendar entry shows its summary as well as its link and dates: keyed by the
+        # event's digest too)
+        self.fragments.ensure(b"ics", self.ekeys[i], functools.partial(self.ics_piece, i))
 
     def events_read(self, page: Page) -> range | None:
         """The events a page reads, when they are one run (the search chunks): the page is
@@ -1087,8 +1082,8 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
             site.fragments.abandon()
             raise
         saving = time.perf_counter()
-        keep = {kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", TEXT_KIND]}
-        site.fragments.save(keep=keep | {b"ics": site.ikeys})
+        site.fragments.save(keep={kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", b"ics",
+                                                                  TEXT_KIND]})
     report.seconds = time.perf_counter() - started
     report.phases.update(index=indexed - started, plan=planned - indexed,
                          cache=report.seconds - (saving - started))

@@ -309,8 +309,8 @@ def _read_markdown(content: str, path: str, batch: Batch) -> None:
     front = _load_yaml(m.group(1), path, offset=1)
     key_lines = {k: n + 1 for k, n in (getattr(front, "key_lines", None) or {}).items()}
     body = m.group(2).strip("\n")
-    if body:  # errors in the body name its own lines' first
-        key_lines["body"] = content.count("\n", 0, m.start(2)) + len(m.group(2)) - len(m.group(2).lstrip("\n")) + 1
+    if body:  # errors in the body name its first line (past the blank lines before it)
+        key_lines["body"] = content.count("\n", 0, content.index(body, m.start(2))) + 1
     where = Where(path, 1, key_lines=key_lines)
     if not isinstance(front, dict):
         raise where.error("the front matter must be a mapping of fields")
@@ -562,7 +562,7 @@ def event_from_dict(record: dict, where: Where) -> EventIn:
     return EventIn(title=title, category=category, slug=slug,
                    date=date_from_value(record["date"], where),
                    body=_text(record.get("body"), where, "body") or "",
-                   lang=_lang(record.get("lang"), where, "lang") or "en",
+                   lang=own,
                    importance=_importance(record.get("importance"), where), tags=parsed_tags,
                    sources=[source_ref(s, where, f"sources[{i}]") for i, s in enumerate(sources)],
                    translations=translations)

@@ -59,17 +59,9 @@ def _markdown() -> markdown.Markdown:
 
 
 def _full_html(text: str) -> str:
-    global _md
     md = _markdown()
     md.reset()
-    try:
-        html = md.convert(text)
-    except RecursionError:
-        # the converter is left half way through (reset() does not undo it: the next text
-        # came out with its HTML escaped): the next text gets a new one
-        _md = None
-        raise
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+    return nh3.clean(md.convert(text), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, link_rel=LINK_REL, strip_comments=True)
 
 
@@ -125,6 +117,7 @@ def _fast_html(text: str) -> str | None:
 def render_markdown(text: str | None) -> Markup:
     """Markdown → sanitised HTML, safe to print unescaped in a template. Text Markdown
     would take too long over (too_costly) is shown as plain paragraphs."""
+    global _md
     if not text:
         return Markup("")
     fast = _fast_html(text)
@@ -135,7 +128,10 @@ def render_markdown(text: str | None) -> Markup:
     try:
         return Markup(_full_html(text))
     except RecursionError:  # lists or quotes nested hundreds deep ("- - - … x"): Markdown
-        return Markup(_plain_html(text))  # recurses once a level
+        # recurses once a level, and its converter is left half way through (reset() does
+        # not undo it: the next text came out with its HTML escaped): the next gets a new one
+        _md = None
+        return Markup(_plain_html(text))
 
 
 # Python-Markdown's time grows with the text times the marks it holds on some input: each

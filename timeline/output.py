@@ -524,8 +524,8 @@ def _next_task(counter, count: int) -> int | None:
     return k
 
 
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this worker when the build process dies (Linux's
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that forked it dies (Linux's
     PR_SET_PDEATHSIG). A build killed by SIGKILL or SIGTERM gets no chance to stop its
     workers, and a worker left behind would wait for ever to put its results in a queue
     no one reads. A parent that died before this call is noticed by its pid."""
@@ -540,7 +540,7 @@ def _die_with_parent(parent: int) -> None:
 def _helper(tasks: list, counter, results, parent: int, limit: int) -> None:
     """A forked worker: up to `limit` tasks, until none is left (or the build that forked
     it is gone)."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     gc.disable()
     try:
         for _ in range(limit):

@@ -23,8 +23,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import posixpath
-import signal
 import re
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -332,9 +332,9 @@ def _worker_start(parent: int) -> None:
     """A check worker dies with the process that forked it (publish killed with SIGKILL left
     them running, to print tracebacks into the terminal later), and leaves Ctrl-C to it:
     the parent stops the pool and says "Interrupted." once."""
-    from timeline.output import _die_with_parent
+    from timeline.output import die_with_parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(parent)
+    die_with_parent(parent)
 
 
 def _check_chunk(rels: list[str]) -> list[str]:

@@ -82,14 +82,19 @@
     setSelect(year, s.year);
   }
 
-  function toURL(s) {
+  // "?q=…&cat=…&tag=…" for a state, with its year when that is not the page's own
+  function queryOf(s, scope) {
     var p = new URLSearchParams();
     if (s.q) p.set("q", s.q);
     if (s.cat) p.set("cat", s.cat);
     if (s.tag) p.set("tag", s.tag);
-    if (s.year !== scopeYear) p.set("year", s.year || "all");
+    if (s.year !== scope) p.set("year", s.year || "all");
     var query = p.toString();
-    return location.pathname + (query ? "?" + query : "");
+    return query ? "?" + query : "";
+  }
+
+  function toURL(s) {
+    return location.pathname + queryOf(s, scopeYear);
   }
 
   function isScope(s) {
@@ -330,14 +335,12 @@
   // On a year page, choosing another year (or all years) goes to that year's page (or the
   // home page) with the same filters, whose heading, counts and pages are that year's. (A
   // link with ?year= of another year, from before, still shows that year's results here.)
+  // (false when this page's address is not a year page's: nothing to go from)
   function goToYear(s) {
     var path = location.pathname, at = path.lastIndexOf("/years/" + scopeYear + "/");
-    var p = new URLSearchParams();
-    if (s.q) p.set("q", s.q);
-    if (s.cat) p.set("cat", s.cat);
-    if (s.tag) p.set("tag", s.tag);
-    var query = p.toString();
-    location.assign(path.slice(0, at + 1) + (s.year ? "years/" + s.year + "/" : "") + (query ? "?" + query : ""));
+    if (at < 0) return false;
+    location.assign(path.slice(0, at + 1) + (s.year ? "years/" + s.year + "/" : "") + queryOf(s, s.year));
+    return true;
   }
 
   function changed(push) {
@@ -359,12 +362,7 @@
   [cat, tag, year].forEach(function (sel) {
     sel.addEventListener("change", function () {
       typing = 0;
-      if (sel === year && scopeYear && year.value !== scopeYear &&
-          location.pathname.lastIndexOf("/years/" + scopeYear + "/") >= 0) {
-        goToYear(readForm());
-      } else {
-        changed(true);
-      }
+      if (!(sel === year && scopeYear && year.value !== scopeYear && goToYear(readForm()))) changed(true);
     });
   });
   form.addEventListener("submit", function (ev) { ev.preventDefault(); typing = 0; changed(false); });
