@@ -162,20 +162,27 @@ def test_check_workers_die_with_the_process_that_forked_them(tmp_path) -> None:
         "import multiprocessing, os, time\n"
         "from timeline import sitecheck\n"
         "def nap(_):\n"
-        "    print(os.getpid(), flush=True)\n"
+        "    os.write(1, b'%d\\n' % os.getpid())\n"
         "    time.sleep(60)\n"
         "with multiprocessing.get_context('fork').Pool(2, initializer=sitecheck._worker_start,"
         " initargs=(os.getpid(),)) as pool:\n"
         "    pool.map(nap, [1, 2], chunksize=1)\n")
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    # each worker writes its pid in one write() call, so the two lines cannot interleave
+    # (print() made two calls, and once CI read "123456\n\n")
     workers = [int(proc.stdout.readline()) for _ in range(2)]
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and
-                                              "Z" not in open(f"/proc/{pid}/stat").read().split()[2]
-                                              for pid in workers):
+    while time.monotonic() < deadline and any(running(pid) for pid in workers):
         time.sleep(0.05)
-    alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}")
-             and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+    alive = [pid for pid in workers if running(pid)]
     assert alive == []
