@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -225,3 +226,36 @@ def test_many_small_builds_do_not_pile_up_segments(tmp_path: Path) -> None:
         assert len(list(path.glob("seg-*.bin"))) <= MAX_SEGMENTS + 1
     store = FragmentStore(path, b"ctx")
     assert [bytes(store.cached(b"card", k)) for k in keys] == [f"card {n}".encode() for n in range(len(keys))]
+
+
+@given(st.lists(st.tuples(st.sampled_from([b"json", b"ics"]), st.integers(0, 40), st.integers(1, 90)),
+                min_size=1, max_size=60),
+       st.integers(0, 2), st.sampled_from([b"", b","]), st.integers(16, 400))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_joined_pieces_read_in_windows_give_the_pieces_in_order(tmp_path_factory, puts, builds, sep,
+                                                                 window) -> None:
+    """Joined reads its stored pieces a window at a time and cuts them out: whatever order
+    and segments the pieces were stored in (other kinds between them, pieces stored by an
+    earlier build, pieces longer than the window), the page is the pieces in order."""
+    from unittest import mock
+
+    from timeline import fragments
+    path = tmp_path_factory.mktemp("store")
+    text = {}
+    for b in range(builds + 1):  # earlier builds store some pieces; the last stores the rest
+        store = FragmentStore(path, b"ctx")
+        for n, (kind, key, size) in enumerate(puts):
+            if n % (builds + 1) == b and (kind, key) not in text:
+                text[(kind, key)] = f"{kind.decode()}{key}:" + "天x" * size
+                store.put(kind, key.to_bytes(16, "big"), text[(kind, key)])
+        store.save(keep={k: [n.to_bytes(16, "big") for n in range(41)] for k in (b"json", b"ics")})
+    store = FragmentStore(path, b"ctx")
+    order = [key for kind, key, _ in puts if kind == b"json"] + [41]   # 41: made now
+    page = fragments.Joined(store)
+    page.add(b"[")
+    page.add_pieces(b"json", [k.to_bytes(16, "big") for k in order],
+                    lambda n: text.setdefault((b"json", order[n]), f"new{order[n]}"), sep)
+    page.add(b"]")
+    with mock.patch.object(fragments, "READ_AHEAD", window):
+        data = b"".join(page)
+    assert data == b"[" + sep.join(text[(b"json", k)].encode() for k in order) + b"]"

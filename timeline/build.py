@@ -864,11 +864,9 @@ class Site:
         event's piece in the fragment store: a one-event change reads the words of one
         event, not the chunk's 500."""
         page = fragments.Joined(self.fragments)
+        chunk = self.search_chunks[k]
         page.add(b"[")
-        for n, i in enumerate(self.search_chunks[k]):
-            if n:
-                page.add(b",")
-            page.add_piece(TEXT_KIND, self.ekeys[i], functools.partial(self.text_piece, i))
+        page.add_pieces(TEXT_KIND, [self.ekeys[i] for i in chunk], lambda n: self.text_piece(chunk[n]), b",")
         page.add(b"]\n")
         return page
 
@@ -972,10 +970,7 @@ class Site:
                 page.add(b",")
             if key == "events":
                 page.add(b'"events":[')
-                for j, k in enumerate(self.ekeys):
-                    if j:
-                        page.add(b",")
-                    page.add_piece(b"json", k, functools.partial(self.json_piece, j))
+                page.add_pieces(b"json", self.ekeys, self.json_piece, b",")
                 page.add(b"]")
             else:
                 page.add((compact_json(key) + ":" + compact_json(value)).encode("utf-8"))

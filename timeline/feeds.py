@@ -162,8 +162,7 @@ def icalendar(site: "Site", fragments=None) -> str | Joined:
     if fragments is not None:
         page = Joined(fragments)
         page.add(first.encode("utf-8"))
-        for i, key in enumerate(site.ekeys):
-            page.add_piece(b"ics", key, functools.partial(site.ics_piece, i))
+        page.add_pieces(b"ics", site.ekeys, site.ics_piece)
         page.add(b"END:VCALENDAR\r\n")
         return page
     out = [first]

@@ -26,6 +26,7 @@ context means the pieces are rendered again.
 from __future__ import annotations
 
 import array
+import functools
 import hashlib
 import marshal
 import operator
@@ -38,7 +39,7 @@ from typing import Callable
 FORMAT = 5
 INDEX = "index"
 MAX_SEGMENTS = 64
-READ_AHEAD = 1 << 20
+READ_AHEAD = 4 << 20
 # a piece's location is one int: segment << 72 | offset << 32 | length
 _LEN_MASK = (1 << 32) - 1
 _OFF_MASK = (1 << 40) - 1
@@ -149,6 +150,21 @@ class FragmentStore:
         """Store make() unless the piece is stored already (for Joined pages)."""
         if not self.has(kind, key):
             self.put(kind, key, make())
+
+    def locate(self, kind: bytes, keys: list[bytes], make: Callable[[int], str]) -> list[int]:
+        """The locations of many pieces of one kind, in order: from this build, the last
+        one (then kept for the next) or, for keys stored in neither, make(n) stored now.
+        One pass of dictionary look-ups (_find per piece cost a tenth of a second for
+        events.json and calendar.ics at 10,000 events)."""
+        live = self.live.setdefault(kind, {})
+        old = self._old_kind(kind)
+        locs = [live.get(key) or old.get(key) for key in keys]  # (a location is never 0)
+        live.update((key, loc) for key, loc in zip(keys, locs) if loc is not None)
+        for n, loc in enumerate(locs):
+            if loc is None:
+                self.put(kind, keys[n], make(n))
+                locs[n] = live[keys[n]]
+        return locs
 
     # ------------------------------------------------------------ writing
     def put(self, kind: bytes, key: bytes, data: bytes | str) -> None:
@@ -297,44 +313,76 @@ class FragmentStore:
 
 class Joined:
     """A large page (events.json, calendar.ics) as literal bytes and stored pieces in
-    order. Iterating it reads the pieces, a megabyte at a time, so the page is never
+    order. Iterating it reads the pieces, a few megabytes at a time, so the page is never
     whole in memory. Its identity() stands for a digest of its bytes without reading
     them: a piece's bytes are fixed by its kind, its key and the store's context."""
 
     def __init__(self, store: FragmentStore):
         self.store = store
-        self.items: list = []
+        self.items: list = []   # bytes, or _Run
 
     def add(self, data: bytes) -> None:
         self.items.append(data)
 
-    def add_piece(self, kind: bytes, key: bytes, make: Callable[[], str]) -> None:
-        self.store.ensure(kind, key, make)
-        self.items.append((kind, key))
+    def add_pieces(self, kind: bytes, keys: list[bytes], make: Callable[[int], str],
+                   sep: bytes = b"") -> None:
+        """The pieces of `kind` under `keys`, in order, with `sep` between them; make(n)
+        gives the text of the n-th when it is not stored yet."""
+        if self.store.path is None:   # in memory: each piece as it is
+            for n, key in enumerate(keys):
+                if n and sep:
+                    self.items.append(sep)
+                self.store.ensure(kind, key, functools.partial(make, n))
+                self.items.append(self.store.memory[(kind, key)])
+            return
+        self.items.append(_Run(kind, keys, self.store.locate(kind, keys, make), sep))
 
     def identity(self) -> str:
         # marshal writes each item with its type and length: different lists, different bytes
-        return hashlib.blake2b(self.store.context + marshal.dumps(self.items, 2), digest_size=16).hexdigest()
+        items = [item if isinstance(item, bytes) else (item.kind, b"".join(item.keys), item.sep)
+                 for item in self.items]
+        return hashlib.blake2b(self.store.context + marshal.dumps(items, 2), digest_size=16).hexdigest()
 
     def __iter__(self):
-        store = self.store
-        if store.path is None:
-            for item in self.items:
-                yield item if isinstance(item, bytes) else store.cached(*item)
-            return
-        # Pieces stored one after another (a build stores them in event order) are read
-        # a megabyte at a time, not with one pread each.
-        buf, buf_seg, buf_off = memoryview(b""), -1, 0
         for item in self.items:
             if isinstance(item, bytes):
                 yield item
-                continue
-            loc = store._find(*item)
-            seg, off, length = _unloc(loc)
-            start = off - buf_off
-            if seg != buf_seg or start < 0 or start + length > len(buf):
-                buf, buf_seg, buf_off, start = memoryview(store._read(loc, READ_AHEAD)), seg, off, 0
-            yield buf[start:start + length]
+            else:
+                yield from item.read(self.store)
+
+
+class _Run:
+    """Stored pieces of one kind, joined with a separator."""
+
+    __slots__ = ("kind", "keys", "locs", "sep")
+
+    def __init__(self, kind: bytes, keys: list[bytes], locs: list[int], sep: bytes):
+        self.kind, self.keys, self.locs, self.sep = kind, keys, locs, sep
+
+    def read(self, store: FragmentStore):
+        """The pieces' bytes. A build stores an event's pieces one event after another, so
+        the pieces of a run lie in order in a segment, a few between other kinds' pieces:
+        each window of up to READ_AHEAD bytes is read with one pread, and the pieces in it
+        are cut out and joined in C."""
+        locs, sep, n = self.locs, self.sep, len(self.locs)
+        start = 0
+        while start < n:
+            seg, first = locs[start] >> 72, (locs[start] >> 32) & _OFF_MASK
+            limit, last, end = first + READ_AHEAD, first, start
+            spans = []
+            while end < n:   # the pieces from `start` that lie in this window, in order
+                loc = locs[end]
+                off, length = (loc >> 32) & _OFF_MASK, loc & _LEN_MASK
+                if loc >> 72 != seg or off < last or (off + length > limit and end > start):
+                    break
+                spans.append((off - first, off - first + length))
+                last = off + length
+                end += 1
+            data = store._read(_loc(seg, first, last - first))
+            if start:
+                yield sep
+            yield sep.join([data[a:b] for a, b in spans])
+            start = end
 
 
 def store_dir(out_dir: Path) -> Path:
