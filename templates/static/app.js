@@ -180,6 +180,8 @@
       timeline.hidden = false;
       var hidden = timeline.querySelectorAll("[hidden]");
       for (var i = 0; i < hidden.length; i++) hidden[i].hidden = false;
+      var heads = timeline.querySelectorAll("[data-all]");
+      for (var h = 0; h < heads.length; h++) heads[h].textContent = heads[h].getAttribute("data-all");
     }
     showStatus("");
   }
@@ -200,6 +202,15 @@
     var groups = timeline.querySelectorAll(".month, .year");
     for (var g = 0; g < groups.length; g++) {
       groups[g].hidden = !groups[g].querySelector("article[data-e]:not([hidden])");
+    }
+    // a year's heading on the home page counts what the filters leave of it ("3 of 56 events")
+    var heads = timeline.querySelectorAll("section.year .year-heading .count");
+    for (var h = 0; h < heads.length; h++) {
+      var year = heads[h].closest("section.year");
+      var all = year.querySelectorAll("article[data-e]").length;
+      var left = year.querySelectorAll("article[data-e]:not([hidden])").length;
+      if (!heads[h].hasAttribute("data-all")) heads[h].setAttribute("data-all", heads[h].textContent);
+      heads[h].textContent = left === all ? heads[h].getAttribute("data-all") : count(left, all, false);
     }
     results.hidden = true;
     timeline.hidden = false;

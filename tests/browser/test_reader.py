@@ -31,6 +31,12 @@ def visible_events(page) -> set[str]:
                              e.querySelector('h3 a').getAttribute('href').split('/').slice(-2)[0])"""))
 
 
+def heading_counts(page) -> dict[str, str]:
+    """The count beside each year's heading on the home page, by the heading's id."""
+    return page.eval_on_selector_all(
+        ".year-heading", "els => Object.fromEntries(els.map(h => [h.id, h.querySelector('.count').textContent]))")
+
+
 def wait_status(page) -> None:
     page.wait_for_function(
         """() => { const s = document.getElementById('filter-status');
@@ -88,6 +94,27 @@ def test_filter_by_category_shows_exactly_its_events(page, server, events, a_cat
     assert visible_events(page) == want
     assert f"cat={a_category}" in page.url
     assert str(len(want)) in page.inner_text("#filter-status")
+
+
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_year_headings_count_what_the_filter_leaves(page, server, events, a_category, prefix):
+    """While filtering, each year's heading on the home page says how many of its events
+    are shown ("3 of 56 events"), not the year's total; cleared, the total again."""
+    page.goto(server + prefix)
+    totals = heading_counts(page)
+    page.select_option("#f-cat", a_category)
+    wait_status(page)
+    for year, n in Counter(e["date"]["start"][:4] for e in events if e["category"] == a_category).items():
+        all_ = sum(1 for e in events if e["date"]["start"][:4] == year)
+        text = heading_counts(page)[f"yh{year}"]
+        if n < all_:
+            assert text.replace(",", "").split() != [] and f"{n}" in text and f"{all_}" in text, text
+            assert text != totals[f"yh{year}"], text
+        else:
+            assert text == totals[f"yh{year}"], text
+    page.click("#filters button[type=reset]")
+    page.wait_for_function("() => document.getElementById('filter-status').textContent === ''")
+    assert heading_counts(page) == totals
 
 
 @pytest.mark.parametrize("prefix", ["", "zh/"])
