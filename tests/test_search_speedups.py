@@ -179,3 +179,40 @@ def test_app_js_normalises_as_python() -> None:
     assert got["可靈 發佈了新的視頻"] == ["可灵", "发布了新的视频"]
     assert got["KLING 2.0 released: the model’s 4K video"] == ["kling", "2.0", "released", "the",
                                                                 "model’s", "4k", "video"]
+
+
+def _app_js_found(pairs: list[tuple[str, str]]) -> list[bool]:
+    """app.js's own LATIN and found, cut out of the file and run by Node."""
+    node = shutil.which("node")
+    if not node:
+        if os.environ.get("CI"):
+            pytest.fail("node is not installed (CI is set: apt-get install nodejs)")
+        pytest.skip("node is not installed")
+    app = (REPO / "templates" / "static" / "app.js").read_text(encoding="utf-8")
+    pieces = [re.search(r"^  var LATIN = .*;", app, re.M),
+              re.search(r"^  function found\(.*?^  \}$", app, re.M | re.S)]
+    assert all(pieces), "app.js no longer has LATIN and found"
+    script = "\n".join(p.group() for p in pieces) + """
+const pairs = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(pairs.map(p => found(p[0], p[1]))));
+"""
+    done = subprocess.run([node, "-e", script], input=json.dumps(pairs), capture_output=True, text=True,
+                          encoding="utf-8", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_latin_words_are_found_at_word_starts_and_chinese_anywhere() -> None:
+    text = search.event_text({"title": "Kling-2.0 starts; 可灵AI 发布会", "body": "A partner of l'art, 4K"})
+    assert [w for w in ("kling", "2.0", "star", "starts", "ai", "art", "4k", "灵", "布会", "可灵ai")
+            if not search.found(text, w)] == []
+    assert [w for w in ("ling", "tarts", "artner", "k") if search.found(text, w)] == ["k"]  # "4k"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text("ab灵 -.'1é", max_size=12), st.text("ab灵-.1é", min_size=1, max_size=3)),
+                min_size=1, max_size=40))
+def test_app_js_finds_as_python(pairs) -> None:
+    """app.js and search.found agree on which query words an event's words hold."""
+    pairs = [(search.event_text({"title": text}), "".join(search.normalise(term)) or term) for text, term in pairs]
+    assert _app_js_found(pairs) == [search.found(text, term) for text, term in pairs]

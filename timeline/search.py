@@ -89,6 +89,24 @@ def normalise(text: str) -> list[str]:
     return _WORD.findall(fold(unicodedata.normalize("NFKC", _clean(text)).casefold()))
 
 
+LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]")  # (after case folding) app.js's LATIN
+
+
+def found(text: str, term: str) -> bool:
+    """Whether a normalised word of a query is in an event's words (event_text), as app.js
+    matches it: a word that begins with a Latin letter or a digit at the start of a word
+    or of a part of one ("2.0" in "kling-2.0", not "art" in "start"); Chinese anywhere,
+    its words being runs of characters with no spaces between them."""
+    if not LATIN.match(term):
+        return term in text
+    p = text.find(term)
+    while p >= 0:
+        if p == 0 or not LATIN.match(text[p - 1]):
+            return True
+        p = text.find(term, p + 1)
+    return False
+
+
 def event_text(ev: dict, other_names=()) -> str:
     """Every word an event can be found by, each once; `other_names` are its tags' names
     in other languages. Its date is found as the cards show it, in each language ("Q3 2025",

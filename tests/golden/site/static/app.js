@@ -20,6 +20,7 @@
   if (!form || !window.fetch || !window.history || !history.pushState) return;
 
   var WORD = /[\p{L}\p{N}\p{M}]+(?:[.'\u2019%+\-][\p{L}\p{N}\p{M}]+)*/gu;
+  var LATIN = /[0-9a-z\u00c0-\u024f]/;   // (after toLowerCase) search.LATIN
   var PAGE = 100;
   var docLang = (document.documentElement.lang || "en").slice(0, 2);
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -157,9 +158,21 @@
       if (ci !== null && rec[5] !== ci) return false;
       if (ti !== null && rec[6].indexOf(ti) < 0) return false;
       if (s.year && rec[4].slice(0, 4) !== s.year) return false;
-      for (var i = 0; i < terms.length; i++) if (text.indexOf(terms[i]) < 0) return false;
+      for (var i = 0; i < terms.length; i++) if (!found(text, terms[i])) return false;
       return true;
     };
+  }
+
+  // Whether a word of the query is in an event's words (search.found: the same rule). A
+  // word that begins with a Latin letter or a digit matches the start of a word or of a
+  // part of one ("2.0" finds "kling-2.0", "art" does not find "start"); Chinese matches
+  // anywhere, as its words are runs of characters with no spaces between them.
+  function found(text, term) {
+    if (!LATIN.test(term.charAt(0))) return text.indexOf(term) >= 0;
+    for (var p = text.indexOf(term); p >= 0; p = text.indexOf(term, p + 1)) {
+      if (p === 0 || !LATIN.test(text.charAt(p - 1))) return true;
+    }
+    return false;
   }
 
   // ------------------------------------------------------------ showing
