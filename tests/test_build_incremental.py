@@ -126,13 +126,24 @@ def _apply(chrono: Chronology, edit: tuple) -> None:
             ev["sources"] = [{**c, "title": title} if (c["title"], c["url"]) == (old["title"], old["url"])
                              else c for c in ev["sources"]]
         old["title"] = title
+    elif what == "source publisher":  # the citations and the figures' source cells show it
+        old = chrono.sources[n % len(chrono.sources)]
+        publisher = f"{old['publisher']} {text}"
+        for ev in events:
+            ev["sources"] = [{**c, "publisher": publisher} if (c["title"], c["url"]) == (old["title"], old["url"])
+                             else c for c in ev["sources"]]
+        old["publisher"] = publisher
+    elif what == "source language":  # the lang attribute of its title and its figures' cells
+        old = chrono.sources[n % len(chrono.sources)]
+        old["language"] = ["en", "zh-Hant", None][n % 3]
     chrono.events = _order(events)
 
 
 EDITS = st.tuples(
     st.sampled_from(["body", "title", "zh title", "add tag", "drop tag", "category", "move", "remove",
                      "add", "tag name zh", "source title", "tag name for no event", "series title",
-                     "figure value", "series like another", "series description zh", "note zh"]),
+                     "figure value", "series like another", "series description zh", "note zh",
+                     "source publisher", "source language"]),
     st.integers(0, 200),
     st.text(alphabet="abc可灵 <&", max_size=6))
 

@@ -269,7 +269,10 @@ class Site:
         # (and each tag's page and Chinese name, and what its figures show: see _figures)
         tag_slug, tag_zh, unknown = self.tag_slug, self.tag_zh, (None, None)
         shown = {s["key"]: (self.source_page_of.get(s["key"]), s.get("language")) for s in self.sources}
-        figures = self._figures_shown(shown)
+        # (a figure's source cell shows the source's publisher, title, date and language)
+        cells = {s["key"]: (self.source_page_of.get(s["key"]), s.get("language"), s.get("publisher"),
+                            s["title"], s.get("published")) for s in self.sources}
+        figures = self._figures_shown(cells)
         self.ekeys: list[bytes] = [
             hashlib.sha256(marshal.dumps((e, [shown.get(k, unknown) for k in keys],
                                           [(tag_slug[t], tag_zh.get(t)) for t in
@@ -286,7 +289,7 @@ class Site:
                             digest_size=16).digest()
             for e in events]
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
-                               _b(sorted({o["source"]: self.source_page_of.get(o["source"])
+                               _b(sorted({o["source"]: cells.get(o["source"])
                                           for o in self.chrono.observations}.items())))
 
     def neighbours(self, i: int) -> tuple[int | None, int | None]:
@@ -779,16 +782,17 @@ class Site:
                   else lang_of(label, lang),
                   url=self._source_ref(key, lang) if key in self.source_page_of else None)
 
-    def _figures_shown(self, shown: dict) -> dict[str, list]:
+    def _figures_shown(self, cells: dict) -> dict[str, list]:
         """For each event with observations, what its figures table shows beyond the
         observations themselves (its page key): the series' titles, chart anchor and unit,
-        whether the figure conflicts with another source's, and the source's page and
-        language. All but the last depend on other observations too."""
+        whether the figure conflicts with another source's, and the source's cell (`cells`:
+        its page, language, publisher, title and date). All but the last depend on other
+        observations too."""
         if not self.obs_by_event:
             return {}
         series = {sd.key: sd for sd in self._series()}
         return {slug: [(o, series[o["series"]].title, series[o["series"]].anchor, series[o["series"]].unit,
-                        id(o) in self._conflicting, shown.get(o["source"])) for o in obs]
+                        id(o) in self._conflicting, cells.get(o["source"])) for o in obs]
                 for slug, obs in self.obs_by_event.items()}
 
     def _figures(self, slug: str, lang: str) -> list[NS]:
