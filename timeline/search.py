@@ -17,10 +17,12 @@ Files (all JSON, under search/ at the site's root):
   space-separated.
 
 A query is cut into words the same way (app.js mirrors `normalise`, with the folding
-table the manifest carries, so 可靈 finds what 可灵 finds) and an event matches
-when every query word is a substring of its text. CJK runs stay whole words, so any
-substring of Chinese text matches; Latin matching is case-insensitive and also finds
-word prefixes and infixes. The browser fetches the manifest and then only the chunks it
+table the manifest carries, so 可靈 finds what 可灵 finds; a typographic apostrophe is
+read as a straight one) and an event matches when every query word is found in its text
+(`found`): CJK runs stay whole words, so any part of Chinese text matches; a word in
+Latin letters or digits matches, case-insensitively, the start of a word or of a part of
+one ("art" finds "artificial", not "start"), and a number matches a whole number ("2"
+finds "2.0" and "kling-2", not "2025"). The browser fetches the manifest and then only the chunks it
 needs (a year filter needs only that year's chunks; text only once there is a query), on
 the reader's first action. At 10,000 synthetic events (bench/build.py) the manifest is
 42 KB (21 KB gzipped; the folding table is 26 KB of it, 19 KB gzipped), a chunk of 500
@@ -40,7 +42,7 @@ from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 CHUNK = 500
 # What the index text and the manifest mean, for the keys build.py gives the search pages:
 # bump the name when the normalisation changes; a new table changes the digest.
-FORMAT = b"search-5:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+FORMAT = b"search-6:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
 
 _URL = re.compile(r"https?://\S+")
 # A word: letters, digits, marks, joined by . ' ’ % + - between them (so "2.0", "q3-2025").
@@ -75,10 +77,11 @@ def _simplified(match: re.Match) -> str:
 
 
 def fold(text: str) -> str:
-    """Text with traditional Chinese characters replaced by their simplified forms."""
+    """Text with traditional Chinese characters replaced by their simplified forms, and a
+    typographic apostrophe by a straight one ("Kling’s" typed on a phone finds "Kling's")."""
     # one call per traditional character: str.translate would cost 80 to 150 ns for every
     # character of a text that holds one
-    return _TRADITIONAL.sub(_simplified, text)
+    return _TRADITIONAL.sub(_simplified, text).replace("\u2019", "'")
 
 
 def normalise(text: str) -> list[str]:
@@ -95,13 +98,17 @@ LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]")  # (after case folding) app.js's LA
 def found(text: str, term: str) -> bool:
     """Whether a normalised word of a query is in an event's words (event_text), as app.js
     matches it: a word that begins with a Latin letter or a digit at the start of a word
-    or of a part of one ("2.0" in "kling-2.0", not "art" in "start"); Chinese anywhere,
+    or of a part of one ("2.0" in "kling-2.0", not "art" in "start"), and when it ends
+    with a digit, not followed by another ("2" in "2.0", not in "2025"); Chinese anywhere,
     its words being runs of characters with no spaces between them."""
     if not LATIN.match(term):
         return term in text
+    number = "0" <= term[-1] <= "9"
     p = text.find(term)
     while p >= 0:
-        if p == 0 or not LATIN.match(text[p - 1]):
+        after = p + len(term)
+        if (p == 0 or not LATIN.match(text[p - 1])) and \
+                not (number and after < len(text) and "0" <= text[after] <= "9"):
             return True
         p = text.find(term, p + 1)
     return False

@@ -50,12 +50,13 @@
     return map;
   }
 
-  // As search.normalise: NFKC, lower case, traditional folded to simplified (the text
-  // chunks are folded the same way), then the words.
+  // As search.normalise: NFKC, lower case, traditional folded to simplified and a
+  // typographic apostrophe to a straight one (the text chunks are folded the same way),
+  // then the words.
   function normalise(text) {
     var folded = Array.from((text || "").normalize("NFKC").toLowerCase(), function (ch) {
       return simplified.get(ch) || ch;
-    }).join("");
+    }).join("").replace(/\u2019/g, "'");
     return folded.match(WORD) || [];
   }
 
@@ -165,12 +166,15 @@
 
   // Whether a word of the query is in an event's words (search.found: the same rule). A
   // word that begins with a Latin letter or a digit matches the start of a word or of a
-  // part of one ("2.0" finds "kling-2.0", "art" does not find "start"); Chinese matches
+  // part of one ("2.0" finds "kling-2.0", "art" does not find "start"), and one that ends
+  // with a digit is not followed by another ("2" finds "2.0", not "2025"); Chinese matches
   // anywhere, as its words are runs of characters with no spaces between them.
   function found(text, term) {
     if (!LATIN.test(term.charAt(0))) return text.indexOf(term) >= 0;
+    var number = /[0-9]/.test(term.charAt(term.length - 1));
     for (var p = text.indexOf(term); p >= 0; p = text.indexOf(term, p + 1)) {
-      if (p === 0 || !LATIN.test(text.charAt(p - 1))) return true;
+      var next = text.charAt(p + term.length);
+      if ((p === 0 || !LATIN.test(text.charAt(p - 1))) && !(number && next >= "0" && next <= "9")) return true;
     }
     return false;
   }
@@ -205,29 +209,32 @@
       if (!chunk) return;
       chunk.forEach(function (rec, i) { byId[rec[0]] = [rec, texts[k] ? texts[k][i] : ""]; });
     });
-    var cards = timeline.querySelectorAll("article[data-e]"), shown = 0;
+    // (the total: the events of the year filtered to, or all the page lists)
+    var cards = timeline.querySelectorAll("article[data-e]"), shown = 0, total = 0;
     for (var i = 0; i < cards.length; i++) {
       var hit = byId[cards[i].getAttribute("data-e")];
       var ok = !!hit && match(hit[0], hit[1]);
       cards[i].hidden = !ok;
       if (ok) shown++;
+      if (!s.year || (hit && hit[0][4].slice(0, 4) === s.year)) total++;
     }
     var groups = timeline.querySelectorAll(".month, .year");
     for (var g = 0; g < groups.length; g++) {
       groups[g].hidden = !groups[g].querySelector("article[data-e]:not([hidden])");
     }
-    // a year's heading on the home page counts what the filters leave of it ("3 of 56 events")
+    // while filtering, each year's heading on the home page counts what is left of it
+    // ("3 of 56 events", "56 of 56 events")
     var heads = timeline.querySelectorAll("section.year .year-heading .count");
     for (var h = 0; h < heads.length; h++) {
       var year = heads[h].closest("section.year");
       var all = year.querySelectorAll("article[data-e]").length;
       var left = year.querySelectorAll("article[data-e]:not([hidden])").length;
       if (!heads[h].hasAttribute("data-all")) heads[h].setAttribute("data-all", heads[h].textContent);
-      heads[h].textContent = left === all ? heads[h].getAttribute("data-all") : count(left, all, false);
+      heads[h].textContent = count(left, all, false);
     }
     results.hidden = true;
     timeline.hidden = false;
-    return [shown, cards.length];
+    return [shown, total];
   }
 
   // A group's heading, as the list pages give it (templating.month_label): "September
