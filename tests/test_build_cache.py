@@ -259,3 +259,21 @@ def test_joined_pieces_read_in_windows_give_the_pieces_in_order(tmp_path_factory
     with mock.patch.object(fragments, "READ_AHEAD", window):
         data = b"".join(page)
     assert data == b"[" + sep.join(text[(b"json", k)].encode() for k in order) + b"]"
+
+
+def test_a_folder_in_place_of_the_index_is_replaced(tmp_path: Path) -> None:
+    """A folder named like the store's index (or its temporary file) made every later build
+    fail after writing the site; the store now treats it as no index and replaces it."""
+    path = tmp_path / "store"
+    store = FragmentStore(path, b"ctx")
+    store.put(b"card", b"k" * 16, "piece")
+    store.save()
+    (path / INDEX).unlink()
+    (path / INDEX).mkdir()
+    (path / (INDEX + ".tmp")).mkdir()
+    store = FragmentStore(path, b"ctx")
+    assert not store.has(b"card", b"k" * 16)   # no readable index: nothing is reused
+    store.put(b"card", b"k" * 16, "piece again")
+    store.save()
+    assert (path / INDEX).is_file() and not (path / (INDEX + ".tmp")).exists()
+    assert bytes(FragmentStore(path, b"ctx").cached(b"card", b"k" * 16)) == b"piece again"

@@ -261,6 +261,9 @@ class FragmentStore:
         # not hold yet, which _load sees (a segment shorter than the index says) and
         # then ignores the store.
         tmp = self.path / (INDEX + ".tmp")
+        for path in (tmp, self.path / INDEX):  # a folder in their place (someone made one)
+            if path.is_dir() and not path.is_symlink():
+                _delete(str(path))
         with open(tmp, "wb") as f:
             marshal.dump({"format": FORMAT, "context": self.context, "segments": names, "kinds": kinds}, f)
         os.replace(tmp, self.path / INDEX)
