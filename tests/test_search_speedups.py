@@ -220,3 +220,39 @@ def test_app_js_finds_as_python(pairs) -> None:
     """app.js and search.found agree on which query words an event's words hold."""
     pairs = [(search.event_text({"title": text}), "".join(search.normalise(term)) or term) for text, term in pairs]
     assert _app_js_found(pairs) == [search.found(text, term) for text, term in pairs]
+
+
+def test_a_name_glued_to_a_number_is_found_apart_too() -> None:
+    """"Kling2.1", as Chinese articles write it, finds what "Kling 2.1" finds, and a text
+    that glues them too; one letter and a number stay one word ("q3", "o1")."""
+    apart = search.event_text({"title": "Kling 2.1 in Q3"})
+    glued = search.event_text({"title": "kling2.1 in 12.1 days"})
+    assert [w for w in ("kling2.1", "kling", "2.1", "q3") if not search.found_word(apart, w)] == []
+    assert [w for w in ("kling2.1", "kling") if not search.found_word(glued, w)] == []
+    assert [w for w in ("kling2.5", "q3", "o1", "2.1") if search.found_word(search.event_text(
+        {"title": "Kling 2.6, a q 3 o 1 and 12.1"}), w)] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text("ab灵 -.q12é", max_size=12), st.text("abq灵-.12é", min_size=1, max_size=5)),
+                min_size=1, max_size=40))
+def test_app_js_finds_query_words_as_python(pairs) -> None:
+    """app.js's foundWord (with found) and search.found_word agree."""
+    node = shutil.which("node")
+    if not node:
+        if os.environ.get("CI"):
+            pytest.fail("node is not installed (CI is set: apt-get install nodejs)")
+        pytest.skip("node is not installed")
+    app = (REPO / "templates" / "static" / "app.js").read_text(encoding="utf-8")
+    pieces = [re.search(r"^  var LATIN = .*;", app, re.M)]
+    pieces += [re.search(rf"^  function {name}\(.*?^  \}}$", app, re.M | re.S) for name in ("found", "foundWord")]
+    assert all(pieces), "app.js no longer has LATIN, found and foundWord"
+    pairs = [(search.event_text({"title": text}), "".join(search.normalise(word)) or word) for text, word in pairs]
+    script = "\n".join(p.group() for p in pieces) + """
+const pairs = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(pairs.map(p => foundWord(p[0], p[1]))));
+"""
+    done = subprocess.run([node, "-e", script], input=json.dumps(pairs), capture_output=True, text=True,
+                          encoding="utf-8", timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [search.found_word(text, word) for text, word in pairs]

@@ -95,6 +95,20 @@ def normalise(text: str) -> list[str]:
 LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]")  # (after case folding) app.js's LATIN
 
 
+_GLUED = re.compile(r"^([a-z\u00c0-\u024f]{2,})([0-9].*)$")
+
+
+def found_word(text: str, word: str) -> bool:
+    """Whether a word of a query is in an event's words (app.js's foundWord): found as it
+    is, or, a name glued to a number ("kling2.1", as Chinese articles write it), found as
+    the name and the number apart ("Kling 2.1"). One letter and a number stay one word
+    ("q3", "o1")."""
+    if found(text, word):
+        return True
+    glued = _GLUED.match(word)
+    return bool(glued) and found(text, glued[1]) and found(text, glued[2])
+
+
 def found(text: str, term: str) -> bool:
     """Whether a normalised word of a query is in an event's words (event_text), as app.js
     matches it: a word that begins with a Latin letter or a digit at the start of a word

@@ -113,6 +113,18 @@ def test_year_headings_count_what_the_filter_leaves(page, server, events, a_cate
     assert heading_counts(page) == totals
 
 
+def test_a_name_glued_to_a_version_finds_what_the_two_words_find(page, server, events):
+    """"Kling2.1", as Chinese articles write it, finds what "Kling 2.1" finds."""
+    found = {}
+    for q in ("kling 2.1", "Kling2.1"):
+        page.goto(server + "?q=" + quote(q))
+        wait_status(page)
+        found[q] = visible_events(page)
+    assert found["kling 2.1"] and found["Kling2.1"] == found["kling 2.1"]
+    assert found["kling 2.1"] == {seg(e["slug"]) for e in events
+                                  if all(search.found(search.event_text(e), w) for w in ("kling", "2.1"))}
+
+
 def test_status_counts_against_the_year_filtered_to(page, server, events, a_category):
     """On the home page, a category within a year reads "3 of 56 events", 56 being that
     year's events, not every year's."""

@@ -159,9 +159,18 @@
       if (ci !== null && rec[5] !== ci) return false;
       if (ti !== null && rec[6].indexOf(ti) < 0) return false;
       if (s.year && rec[4].slice(0, 4) !== s.year) return false;
-      for (var i = 0; i < terms.length; i++) if (!found(text, terms[i])) return false;
+      for (var i = 0; i < terms.length; i++) if (!foundWord(text, terms[i])) return false;
       return true;
     };
+  }
+
+  // A word of the query in an event's words (search.found_word): found as it is, or, a
+  // name glued to a number ("kling2.1", as Chinese articles write it), as the name and the
+  // number apart ("Kling 2.1"). One letter and a number stay one word ("q3", "o1").
+  function foundWord(text, w) {
+    if (found(text, w)) return true;
+    var glued = /^([a-z\u00c0-\u024f]{2,})([0-9].*)$/.exec(w);
+    return !!glued && found(text, glued[1]) && found(text, glued[2]);
   }
 
   // Whether a word of the query is in an event's words (search.found: the same rule). A
