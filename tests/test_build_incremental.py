@@ -119,20 +119,14 @@ def _apply(chrono: Chronology, edit: tuple) -> None:
         o = copy.deepcopy(chrono.observations[3])
         o["series"] = "users x" if n % 2 else "users-x"
         chrono.observations.append(o)
-    elif what == "source title":
+    elif what in ("source title", "source publisher"):  # citations and figures' source cells show both
+        field_ = what.split()[1]
         old = chrono.sources[n % len(chrono.sources)]
-        title = f"{old['title']} {text}"
+        value = f"{old[field_]} {text}"
         for ev in events:
-            ev["sources"] = [{**c, "title": title} if (c["title"], c["url"]) == (old["title"], old["url"])
+            ev["sources"] = [{**c, field_: value} if (c["title"], c["url"]) == (old["title"], old["url"])
                              else c for c in ev["sources"]]
-        old["title"] = title
-    elif what == "source publisher":  # the citations and the figures' source cells show it
-        old = chrono.sources[n % len(chrono.sources)]
-        publisher = f"{old['publisher']} {text}"
-        for ev in events:
-            ev["sources"] = [{**c, "publisher": publisher} if (c["title"], c["url"]) == (old["title"], old["url"])
-                             else c for c in ev["sources"]]
-        old["publisher"] = publisher
+        old[field_] = value
     elif what == "source language":  # the lang attribute of its title and its figures' cells
         old = chrono.sources[n % len(chrono.sources)]
         old["language"] = ["en", "zh-Hant", None][n % 3]

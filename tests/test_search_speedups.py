@@ -148,29 +148,35 @@ AGREE = ["可靈", "發佈", "視頻", "可靈 發佈了新的視頻", "可灵",
          "\uf900 豈", "𠁞 㒓", "\U0002005f", "薴", "", "   ", "開放中文轉換"]
 
 
-def _app_js_normalise(strings: list[str]) -> list[list[str]]:
-    """app.js's own WORD, foldTable and normalise, cut out of the file and run by Node
-    with the manifest's fold table."""
+def _app_js(names: list[str], call: str, data) -> list:
+    """Run app.js's own top-level `var` lines and functions named in `names` (cut out of the
+    file) in Node, with the manifest's fold table as `simplified`, on `data` (JSON): the
+    JavaScript expression `call` maps over it."""
     node = shutil.which("node")
     if not node:
         if os.environ.get("CI"):
             pytest.fail("node is not installed (CI is set: apt-get install nodejs)")
         pytest.skip("node is not installed")
     app = (REPO / "templates" / "static" / "app.js").read_text(encoding="utf-8")
-    pieces = [re.search(r"^  var WORD = .*;$", app, re.M)]
-    pieces += [re.search(rf"^  function {name}\(.*?^  \}}$", app, re.M | re.S) for name in ("foldTable", "normalise")]
-    assert all(pieces), "app.js no longer has WORD, foldTable and normalise"
+    pieces = [re.search(rf"^  var {name} = .*;", app, re.M) if name.isupper() else
+              re.search(rf"^  function {name}\(.*?^  \}}$", app, re.M | re.S) for name in ["foldTable", *names]]
+    assert all(pieces), f"app.js no longer has all of {names}"
     manifest = json.loads(search.manifest(events_url="/e/", chunk_urls=[], chunk_years=[], chunk_counts=[],
                                           categories=[], tags=[], years=[], total=0))
-    script = "\n".join(p.group() for p in pieces) + """
+    script = "\n".join(p.group() for p in pieces) + f"""
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const simplified = foldTable(input.manifest.fold);
-process.stdout.write(JSON.stringify(input.strings.map(normalise)));
+process.stdout.write(JSON.stringify(input.data.map({call})));
 """
-    done = subprocess.run([node, "-e", script], input=json.dumps({"manifest": manifest, "strings": strings}),
+    done = subprocess.run([node, "-e", script], input=json.dumps({"manifest": manifest, "data": data}),
                           capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def _app_js_normalise(strings: list[str]) -> list[list[str]]:
+    """app.js's own WORD and normalise, with the manifest's fold table."""
+    return _app_js(["WORD", "normalise"], "normalise", strings)
 
 
 def test_app_js_normalises_as_python() -> None:
@@ -182,24 +188,8 @@ def test_app_js_normalises_as_python() -> None:
 
 
 def _app_js_found(pairs: list[tuple[str, str]]) -> list[bool]:
-    """app.js's own LATIN and found, cut out of the file and run by Node."""
-    node = shutil.which("node")
-    if not node:
-        if os.environ.get("CI"):
-            pytest.fail("node is not installed (CI is set: apt-get install nodejs)")
-        pytest.skip("node is not installed")
-    app = (REPO / "templates" / "static" / "app.js").read_text(encoding="utf-8")
-    pieces = [re.search(r"^  var LATIN = .*;", app, re.M),
-              re.search(r"^  function found\(.*?^  \}$", app, re.M | re.S)]
-    assert all(pieces), "app.js no longer has LATIN and found"
-    script = "\n".join(p.group() for p in pieces) + """
-const pairs = JSON.parse(require("fs").readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(pairs.map(p => found(p[0], p[1]))));
-"""
-    done = subprocess.run([node, "-e", script], input=json.dumps(pairs), capture_output=True, text=True,
-                          encoding="utf-8", timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """app.js's own LATIN and found."""
+    return _app_js(["LATIN", "found"], "p => found(p[0], p[1])", pairs)
 
 
 def test_latin_words_are_found_at_word_starts_and_chinese_anywhere() -> None:
@@ -238,21 +228,6 @@ def test_a_name_glued_to_a_number_is_found_apart_too() -> None:
                 min_size=1, max_size=40))
 def test_app_js_finds_query_words_as_python(pairs) -> None:
     """app.js's foundWord (with found) and search.found_word agree."""
-    node = shutil.which("node")
-    if not node:
-        if os.environ.get("CI"):
-            pytest.fail("node is not installed (CI is set: apt-get install nodejs)")
-        pytest.skip("node is not installed")
-    app = (REPO / "templates" / "static" / "app.js").read_text(encoding="utf-8")
-    pieces = [re.search(r"^  var LATIN = .*;", app, re.M)]
-    pieces += [re.search(rf"^  function {name}\(.*?^  \}}$", app, re.M | re.S) for name in ("found", "foundWord")]
-    assert all(pieces), "app.js no longer has LATIN, found and foundWord"
     pairs = [(search.event_text({"title": text}), "".join(search.normalise(word)) or word) for text, word in pairs]
-    script = "\n".join(p.group() for p in pieces) + """
-const pairs = JSON.parse(require("fs").readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(pairs.map(p => foundWord(p[0], p[1]))));
-"""
-    done = subprocess.run([node, "-e", script], input=json.dumps(pairs), capture_output=True, text=True,
-                          encoding="utf-8", timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [search.found_word(text, word) for text, word in pairs]
+    assert _app_js(["LATIN", "found", "foundWord"], "p => foundWord(p[0], p[1])", pairs) == \
+        [search.found_word(text, word) for text, word in pairs]
