@@ -206,8 +206,10 @@
       timeline.hidden = false;
       var hidden = timeline.querySelectorAll("[hidden]");
       for (var i = 0; i < hidden.length; i++) hidden[i].hidden = false;
-      var heads = timeline.querySelectorAll("[data-all]");
+      var heads = document.querySelectorAll("#timeline [data-all], nav.years [data-all]");
       for (var h = 0; h < heads.length; h++) heads[h].textContent = heads[h].getAttribute("data-all");
+      var years = document.querySelectorAll("nav.years li[hidden]");
+      for (var k = 0; k < years.length; k++) years[k].hidden = false;
     }
     showStatus("");
   }
@@ -219,13 +221,26 @@
       chunk.forEach(function (rec, i) { byId[rec[0]] = [rec, texts[k] ? texts[k][i] : ""]; });
     });
     // (the total: the events of the year filtered to, or all the page lists)
-    var cards = timeline.querySelectorAll("article[data-e]"), shown = 0, total = 0;
+    var cards = timeline.querySelectorAll("article[data-e]"), shown = 0, total = 0, perYear = {};
     for (var i = 0; i < cards.length; i++) {
       var hit = byId[cards[i].getAttribute("data-e")];
       var ok = !!hit && match(hit[0], hit[1]);
       cards[i].hidden = !ok;
-      if (ok) shown++;
+      if (ok) {
+        shown++;
+        perYear[hit[0][4].slice(0, 4)] = (perYear[hit[0][4].slice(0, 4)] || 0) + 1;
+      }
       if (!s.year || (hit && hit[0][4].slice(0, 4) === s.year)) total++;
+    }
+    // the home page's row of years: what is left of each; years with nothing left hidden
+    if (!scopeYear) {
+      var links = document.querySelectorAll("nav.years li[data-year]");
+      for (var y = 0; y < links.length; y++) {
+        var n = perYear[links[y].getAttribute("data-year")] || 0, c = links[y].querySelector(".count");
+        if (!c.hasAttribute("data-all")) c.setAttribute("data-all", c.textContent);
+        c.textContent = c.getAttribute("data-all").replace(/[0-9][0-9,]*/, n.toLocaleString(docLang));
+        links[y].hidden = n === 0;
+      }
     }
     var groups = timeline.querySelectorAll(".month, .year");
     for (var g = 0; g < groups.length; g++) {

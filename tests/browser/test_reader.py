@@ -8,6 +8,7 @@ page logged no console error.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from urllib.parse import quote
 
@@ -35,6 +36,13 @@ def heading_counts(page) -> dict[str, str]:
     """The count beside each year's heading on the home page, by the heading's id."""
     return page.eval_on_selector_all(
         ".year-heading", "els => Object.fromEntries(els.map(h => [h.id, h.querySelector('.count').textContent]))")
+
+
+def year_row(page) -> dict[str, list]:
+    """The row of years under the filter form: for each year, [shown?, its count's text]."""
+    return page.eval_on_selector_all(
+        "nav.years li[data-year]", "els => Object.fromEntries(els.map(li => [li.getAttribute('data-year'),"
+        " [!li.hidden, li.querySelector('.count').textContent]]))")
 
 
 def wait_status(page) -> None:
@@ -101,16 +109,21 @@ def test_year_headings_count_what_the_filter_leaves(page, server, events, a_cate
     """While filtering, each year's heading on the home page says how many of its events
     are shown ("3 of 56 events"), not the year's total; cleared, the total again."""
     page.goto(server + prefix)
-    totals = heading_counts(page)
+    totals, row = heading_counts(page), year_row(page)
     page.select_option("#f-cat", a_category)
     wait_status(page)
-    for year, n in Counter(e["date"]["start"][:4] for e in events if e["category"] == a_category).items():
+    left = Counter(e["date"]["start"][:4] for e in events if e["category"] == a_category)
+    for year, n in left.items():
         all_ = sum(1 for e in events if e["date"]["start"][:4] == year)
         text = heading_counts(page)[f"yh{year}"]
         assert f"{n}" in text and f"{all_}" in text and text != totals[f"yh{year}"], text
+    # the row of years under the form: what is left of each, the years with none hidden
+    after = year_row(page)
+    assert {y for y, (shown, _) in after.items() if shown} == set(left)
+    assert {y: after[y][1] for y in left} == {y: re.sub(r"[0-9]+", str(left[y]), row[y][1], count=1) for y in left}
     page.click("#filters button[type=reset]")
     page.wait_for_function("() => document.getElementById('filter-status').textContent === ''")
-    assert heading_counts(page) == totals
+    assert heading_counts(page) == totals and year_row(page) == row
 
 
 def test_a_name_glued_to_a_version_finds_what_the_two_words_find(page, server, events):
