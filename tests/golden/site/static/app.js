@@ -226,20 +226,21 @@
       var hit = byId[cards[i].getAttribute("data-e")];
       var ok = !!hit && match(hit[0], hit[1]);
       cards[i].hidden = !ok;
+      var y = hit ? hit[0][4].slice(0, 4) : "";
       if (ok) {
         shown++;
-        perYear[hit[0][4].slice(0, 4)] = (perYear[hit[0][4].slice(0, 4)] || 0) + 1;
+        perYear[y] = (perYear[y] || 0) + 1;
       }
-      if (!s.year || (hit && hit[0][4].slice(0, 4) === s.year)) total++;
+      if (!s.year || y === s.year) total++;
     }
     // the home page's row of years: what is left of each; years with nothing left hidden
     if (!scopeYear) {
       var links = document.querySelectorAll("nav.years li[data-year]");
-      for (var y = 0; y < links.length; y++) {
-        var n = perYear[links[y].getAttribute("data-year")] || 0, c = links[y].querySelector(".count");
+      for (var k = 0; k < links.length; k++) {
+        var n = perYear[links[k].getAttribute("data-year")] || 0, c = links[k].querySelector(".count");
         if (!c.hasAttribute("data-all")) c.setAttribute("data-all", c.textContent);
         c.textContent = c.getAttribute("data-all").replace(/[0-9][0-9,]*/, n.toLocaleString(docLang));
-        links[y].hidden = n === 0;
+        links[k].hidden = n === 0;
       }
     }
     var groups = timeline.querySelectorAll(".month, .year");
@@ -250,11 +251,10 @@
     // ("3 of 56 events", "56 of 56 events")
     var heads = timeline.querySelectorAll("section.year .year-heading .count");
     for (var h = 0; h < heads.length; h++) {
-      var year = heads[h].closest("section.year");
-      var all = year.querySelectorAll("article[data-e]").length;
-      var left = year.querySelectorAll("article[data-e]:not([hidden])").length;
+      var section = heads[h].closest("section.year");   // id "y2025"
+      var all = section.querySelectorAll("article[data-e]").length;
       if (!heads[h].hasAttribute("data-all")) heads[h].setAttribute("data-all", heads[h].textContent);
-      heads[h].textContent = count(left, all, false);
+      heads[h].textContent = count(perYear[section.id.slice(1)] || 0, all, false);
     }
     results.hidden = true;
     timeline.hidden = false;
