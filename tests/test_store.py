@@ -56,7 +56,7 @@ def test_real_installed_command_runs(tmp_path):
     assert "Traceback" not in bad.stderr
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_old_schema_fixture_migrates_without_losing_anything(tmp_path, runner, version):
     old = tmp_path / "old.db"
     shutil.copy(FIXTURES / f"schema-v{version}.db", old)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import marshal
 import os
 import time
@@ -41,7 +42,7 @@ from jinja2 import TemplateError
 from markupsafe import Markup
 
 import timeline
-from timeline import charts, feeds, fragments, markup, output, search, templating
+from timeline import charts, feeds, fragments, markup, output, search, snapshot, templating
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.chronology import gc_paused
 from timeline.dates import iso_bounds, iso_extent
@@ -60,6 +61,11 @@ SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
 FORMAT = b"timeline-site-17"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
+
+
+class Stale(Exception):
+    """The chronology was read against a snapshot (chronology.read's `previous`) that this
+    build cannot use: read the whole chronology and build again."""
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -147,7 +153,7 @@ class Site:
     """The plan of a site and the functions that render each page."""
 
     def __init__(self, chrono, router: Router, env, *, langs=LANGS, options: SiteOptions,
-                 fingerprint: bytes, static_files: dict[str, bytes]):
+                 fingerprint: bytes, static_files: dict[str, bytes], previous: snapshot.Snapshot | None = None):
         self.chrono, self.router, self.env, self.langs = chrono, router, env, tuple(langs)
         self.options, self.static_files = options, static_files
         self.events: list[dict] = chrono.events
@@ -166,10 +172,10 @@ class Site:
         self._last_summary: tuple[str | None, str] = (None, "")
         # a tag's Chinese name, where it has one (Chronology.tags)
         self.tag_zh = {(t["kind"], t["name"]): t["name_zh"] for t in chrono.tags if t.get("name_zh")}
-        self._index()
+        self._index(previous)
 
     # ------------------------------------------------------------ indexes
-    def _index(self) -> None:
+    def _index(self, previous: snapshot.Snapshot | None) -> None:
         events = self.events
         self.slug_index = {e["slug"]: i for i, e in enumerate(events)}
         if len(self.slug_index) != len(events):
@@ -273,24 +279,53 @@ class Site:
         cells = {s["key"]: (self.source_page_of.get(s["key"]), s.get("language"), s.get("publisher"),
                             s["title"], s.get("published")) for s in self.sources}
         figures = self._figures_shown(cells)
-        self.ekeys: list[bytes] = [
-            hashlib.sha256(marshal.dumps((e, [shown.get(k, unknown) for k in keys],
-                                          [(tag_slug[t], tag_zh.get(t)) for t in
-                                           [(t["kind"], t["name"]) for t in e["tags"]]],
-                                          figures.get(e["slug"])), 2)).digest()[:16]
-            for e, keys in zip(events, self.event_source_keys)]
+        # what an event's digest takes from the rest (a snapshot's digests hold while it is the same)
+        self.context = _digest(_b(cells), _b(list(tag_slug.items())), _b(list(tag_zh.items())),
+                               _b([(slug, [f[1:] for f in shown_]) for slug, shown_ in figures.items()]))
+
+        def ekey(e: dict, keys: list) -> bytes:
+            return hashlib.sha256(marshal.dumps((e, [shown.get(k, unknown) for k in keys],
+                                                 [(tag_slug[t], tag_zh.get(t)) for t in
+                                                  [(t["kind"], t["name"]) for t in e["tags"]]],
+                                                 figures.get(e["slug"])), 2)).digest()[:16]
+
         # what a link to an event shows (Site.link: slug, titles, date): pages that only
         # link to an event (its neighbours, the sources pages) change with this, not its body
-        self.lkeys: list[bytes] = [
-            hashlib.blake2b(marshal.dumps((e["slug"], e["title"], e.get("lang"), e["date"].get("display"),
-                                           e["date"].get("edtf"), e["date"]["start"],
-                                           [(k, (t or {}).get("title")) for k, t in
-                                            sorted((e.get("translations") or {}).items())]), 2),
-                            digest_size=16).digest()
-            for e in events]
+        def lkey(e: dict) -> bytes:
+            return hashlib.blake2b(marshal.dumps((e["slug"], e["title"], e.get("lang"), e["date"].get("display"),
+                                                  e["date"].get("edtf"), e["date"]["start"],
+                                                  [(k, (t or {}).get("title")) for k, t in
+                                                   sorted((e.get("translations") or {}).items())]), 2),
+                                   digest_size=16).digest()
+
+        fresh = self.chrono.fresh
+        self.was: list[bytes] | None = None
+        if fresh is None:
+            self.ekeys: list[bytes] = [ekey(e, keys) for e, keys in zip(events, self.event_source_keys)]
+            self.lkeys: list[bytes] = [lkey(e) for e in events]
+        else:  # read against a snapshot: only the events read again are digested again
+            if previous is None or previous.context != self.context or len(previous.ekeys) != len(events):
+                raise Stale("the snapshot's digests do not hold")
+            self.ekeys, self.lkeys = list(previous.ekeys), list(previous.lkeys)
+            self.was = previous.ekeys  # (what the last build joined: Joined.patch)
+            for i in fresh:
+                self.ekeys[i] = ekey(events[i], self.event_source_keys[i])
+                self.lkeys[i] = lkey(events[i])
         self.obs_key = _digest(_b(self.chrono.observations), _b(getattr(self.chrono, "series", None)),
                                _b(sorted({o["source"]: cells.get(o["source"])
                                           for o in self.chrono.observations}.items())))
+
+    def event(self, i: int) -> dict:
+        """Event i whole: an event kept from the snapshot without its body gets it back
+        from its piece of events.json, which is the whole event (`_build` made sure the
+        store holds it)."""
+        e = self.events[i]
+        if snapshot.is_light(e):
+            piece = self.fragments.cached(b"json", self.ekeys[i])
+            if piece is None:
+                raise Stale(f"no stored piece for {e['slug']}")
+            e = self.events[i] = json.loads(piece)
+        return e
 
     def neighbours(self, i: int) -> tuple[int | None, int | None]:
         """The events before and after event i in the reading order (None at either end)."""
@@ -303,7 +338,7 @@ class Site:
         v = self._views.get((i, lang))
         if v is not None:
             return v
-        e = self.events[i]
+        e = self.event(i)
         seg = segment_url(e["slug"])
         title, body, text_lang = localized(e, lang)
         d = e["date"]
@@ -448,19 +483,11 @@ class Site:
 
     # ------------------------------------------------------------ plan
     def plan(self) -> list[Page]:
+        """Every file of the site, each with its key."""
+        self._layout()
         pages: list[Page] = []
         r, fp = self.router, self.fp
         n = len(self.events)
-        years = sorted(self.by_year)
-        self.year_pages = {y: _chunks(self.by_year[y], PAGE_SIZE) for y in years}
-        overview = _b([(y, len(self.by_year[y])) for y in years])
-        self.search_chunks = search.chunks(n)
-        self.cat_order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
-        # (the search index's tag numbers: by kind, then by name)
-        self.tag_order = sorted(self.by_tag, key=lambda t: _tag_sort_key(*t))
-        self.tag_index = {t: k for k, t in enumerate(self.tag_order)}
-        self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
-        facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
         # event pages first, both languages of an event side by side (they share a body)
         # (the path route() gives, without building a Route for each of them)
         # (one key for an event's pages in every language: the path tells them apart)
@@ -475,79 +502,37 @@ class Site:
             seg = segment(events[i]["slug"])
             for lang, prefix in prefixes:
                 pages.append(Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)))
-        # the charts page links each figure to its event: what those links show
-        charted = [self.lkeys[self.slug_index[o["event"]]] for o in self.chrono.observations
-                   if o.get("event") in self.slug_index]
         for lang in self.langs:
-            L = lang.encode()
-            # what the filter form on the home and year pages offers: every category and tag
-            choices = _b((self.cat_order, [(t, self.tag_label(t, lang)) for t in self.tags_in_order(lang)]))
-            # home: everything when it fits, else the latest events and a year overview
-            shown = list(range(n)) if n <= PAGE_SIZE else list(range(n - FEED_SIZE, n))
-            pages.append(Page(r.route("", lang).path, _digest(fp, L, b"home", overview, choices, _b(n),
-                              *[self.ekeys[i] for i in shown]), "home", (lang, tuple(shown))))
-            for y in years:
-                chunks = self.year_pages[y]
-                for p, chunk in enumerate(chunks, 1):
-                    pages.append(Page(r.route(f"years/{y}/", lang, p).path,
-                                      _digest(fp, L, b"year", _b((y, p, len(chunks))), overview, choices,
-                                              *[self.ekeys[i] for i in chunk]),
-                                      "listing", (lang, "year", y, p)))
+            pages += self._home_pages(lang)
+            for y in sorted(self.by_year):
+                pages += self._year_pages(lang, y)
             cats = sorted(self.by_cat)
             for c in cats:
-                chunks = _chunks(self.by_cat[c], PAGE_SIZE)
-                for p, chunk in enumerate(chunks, 1):
-                    pages.append(Page(r.route(category_rel(c), lang, p).path,
-                                      _digest(fp, L, b"cat", _b((c, p, len(chunks), len(self.by_cat[c]))),
-                                              *[self.ekeys[i] for i in chunk]),
-                                      "listing", (lang, "category", c, p)))
+                pages += self._category_pages(lang, c)
             pages.append(Page(r.route("categories/", lang).path,
-                              _digest(fp, L, b"cats", _b([(c, len(self.by_cat[c])) for c in cats])),
+                              _digest(fp, lang.encode(), b"cats", _b([(c, len(self.by_cat[c])) for c in cats])),
                               "categories", (lang,)))
             tags = sorted(self.by_tag)
             for tag in tags:
-                chunks = _chunks(self.by_tag[tag], PAGE_SIZE)
-                for p, chunk in enumerate(chunks, 1):
-                    pages.append(Page(r.route(f"tags/{tag[0]}/{self.tag_slug[tag]}/", lang, p).path,
-                                      _digest(fp, L, b"tag", _b((tag, self.tag_label(tag, lang), p, len(chunks),
-                                                                 len(self.by_tag[tag]))),
-                                              *[self.ekeys[i] for i in chunk]),
-                                      "listing", (lang, "tag", tag, p)))
+                pages += self._tag_pages(lang, tag)
             pages.append(Page(r.route("tags/", lang).path,
-                              _digest(fp, L, b"tags", _b([(t, self.tag_label(t, lang), self.tag_slug[t],
-                                                           len(self.by_tag[t])) for t in tags])),
+                              _digest(fp, lang.encode(), b"tags", _b([(t, self.tag_label(t, lang), self.tag_slug[t],
+                                                                       len(self.by_tag[t])) for t in tags])),
                               "tags", (lang,)))
-            for p, chunk in enumerate(self.source_pages, 1):
-                cited = [self.lkeys[i] for s, a, b in chunk for i in self.cites.get(s["key"], ())[a:b]]
-                pages.append(Page(r.route("sources/", lang, p).path,
-                                  _digest(fp, L, b"sources", _b((p, len(self.source_pages))),
-                                          _b(chunk), *cited), "sources", (lang, p)))
-            pages.append(Page(r.route("about/", lang).path, _digest(fp, L, b"about", _b(n)),
+            for p in range(1, len(self.source_pages) + 1):
+                pages.append(self._sources_page(lang, p))
+            pages.append(Page(r.route("about/", lang).path, _digest(fp, lang.encode(), b"about", _b(n)),
                               "about", (lang,)))
-            pages.append(Page(r.route("charts/", lang).path, _digest(fp, L, b"charts", self.obs_key,
-                                                                     *charted), "charts", (lang,)))
-            pages.append(Page(f"search/{lang}.json", _digest(fp, L, b"smeta", search.FORMAT, facets, overview),
+            pages.append(self._charts_page(lang))
+            pages.append(Page(f"search/{lang}.json", _digest(fp, lang.encode(), b"smeta", search.FORMAT,
+                                                             self._facets, self._overview),
                               "search_meta", (lang,)))
-            for k, chunk in enumerate(self.search_chunks):
-                pages.append(Page(f"search/{lang}-{k}.json",
-                                  _digest(fp, L, b"sdocs", facets, *[self.ekeys[i] for i in chunk]),
-                                  "search_docs", (lang, k)))
-            latest = list(range(max(0, n - FEED_SIZE), n))
-            lkeys = [self.ekeys[i] for i in latest]
-            pages.append(Page(r.route("feed.xml", lang).path, _digest(fp, L, b"atom", *lkeys),
-                              "atom", (lang, tuple(latest))))
-            pages.append(Page(r.route("feed.json", lang).path, _digest(fp, L, b"jsonfeed", *lkeys),
-                              "jsonfeed", (lang, tuple(latest))))
-        for k, chunk in enumerate(self.search_chunks):
-            pages.append(Page(f"search/text-{k}.json",
-                              _digest(fp, b"stext", search.FORMAT, *[self.ekeys[i] for i in chunk]),
-                              "search_text", (k,)))
-        everything = _digest(*self.ekeys)
-        pages.append(Page("calendar.ics", _digest(fp, b"ics", everything), "ics"))
-        pages.append(Page("events.json", _digest(fp, b"json", everything, _b(self.chrono.sources),
-                                                 _b(self.chrono.observations),
-                                                 _b(getattr(self.chrono, "series", None)),
-                                                 _b(self.chrono.tags)), "export"))
+            for k in range(len(self.search_chunks)):
+                pages.append(self._search_docs_page(lang, k))
+            pages += self._feed_pages(lang)
+        for k in range(len(self.search_chunks)):
+            pages.append(self._search_text_page(k))
+        pages += self._whole_site_pages()
         pages.append(Page("404.html", _digest(fp, b"404"), "notfound"))
         pages.append(Page("robots.txt", _digest(fp, b"robots"), "robots"))
         for path, data in sorted(self.static_files.items()):
@@ -565,6 +550,163 @@ class Site:
             twice = next(p for p in paths if p in seen or seen.add(p))
             raise BuildError(f"two pages would be written to {twice}")
         return pages
+
+    def plan_showing(self, shown: list[int]) -> list[Page]:
+        """The pages that show any of the events `shown` (their page, their neighbours'
+        pages, the list pages, feeds, search chunks, sources pages and whole-site files
+        that show them), as plan() gives them: when only those events changed, and not
+        where they are (slug, dates, category, tags, sources), every other page is as the
+        last build planned it."""
+        self._layout()
+        r, fp = self.router, self.fp
+        n = len(self.events)
+        head = _digest(fp, b"event")
+        ekeys, lkeys = self.ekeys, self.lkeys
+        pages: list[Page] = []
+        events = sorted({j for i in shown for j in (i, *self.neighbours(i)) if j is not None})
+        for i in events:
+            before, after = self.neighbours(i)
+            key = hashlib.blake2b(head + ekeys[i] + b"|" + (lkeys[before] if before is not None else b"")
+                                  + (lkeys[after] if after is not None else b""), digest_size=16).digest()
+            seg = segment(self.events[i]["slug"])
+            for lang in self.langs:
+                pages.append(Page(f"{r.prefix[lang]}events/{seg}/index.html", key, "event", (lang, i)))
+        latest = set(range(max(0, n - FEED_SIZE), n))
+        chunks = sorted({k for i in shown for k, c in enumerate(self.search_chunks) if i in c})
+        cited = {k for i in shown for k in self.event_source_keys[i] if k}
+        source_pages = [p for p, chunk in enumerate(self.source_pages, 1) if any(s["key"] in cited for s, _, _ in chunk)]
+        charted = {self.events[i]["slug"] for i in shown} & {o.get("event") for o in self.chrono.observations}
+        for lang in self.langs:
+            if n <= PAGE_SIZE or latest.intersection(shown):  # (a small home page shows every event)
+                pages += self._home_pages(lang)
+            if latest.intersection(shown):
+                pages += self._feed_pages(lang)
+            for y in sorted({int(self.events[i]["date"]["start"][:4]) for i in shown}):
+                pages += self._year_pages(lang, y)
+            for c in sorted({self.events[i]["category"] for i in shown}):
+                pages += self._category_pages(lang, c)
+            for tag in sorted({(t["kind"], t["name"]) for i in shown for t in self.events[i]["tags"]}):
+                pages += self._tag_pages(lang, tag)
+            pages += [self._sources_page(lang, p) for p in source_pages]
+            if charted:
+                pages.append(self._charts_page(lang))
+            pages += [self._search_docs_page(lang, k) for k in chunks]
+        pages += [self._search_text_page(k) for k in chunks]
+        pages += self._whole_site_pages()
+        return pages
+
+    # ------------------------------------------------------------ the pages of plan()
+    def _layout(self) -> None:
+        """What the list pages and the search index are cut into, and the orders they show
+        categories and tags in."""
+        n = len(self.events)
+        years = sorted(self.by_year)
+        self.year_pages = {y: _chunks(self.by_year[y], PAGE_SIZE) for y in years}
+        # each year's months: (month, the page of the year it begins on, its events)
+        self.months: dict[int, list[tuple[str, int, int]]] = {}
+        for y in years:
+            months: dict[str, list[int]] = {}
+            for p, chunk in enumerate(self.year_pages[y], 1):
+                for i in chunk:
+                    ym = self.events[i]["date"]["start"][:7]
+                    if ym in months:
+                        months[ym][1] += 1
+                    else:
+                        months[ym] = [p, 1]
+            self.months[y] = [(ym, p, count) for ym, (p, count) in sorted(months.items())]
+        # what the year overview (home and year pages) shows
+        self._overview = _b([(y, len(self.by_year[y]), self.months[y]) for y in years])
+        self.search_chunks = search.chunks(n)
+        self.cat_order = [c for c in CATEGORIES if c in self.by_cat] + sorted(set(self.by_cat) - set(CATEGORIES))
+        # (the search index's tag numbers: by kind, then by name)
+        self.tag_order = sorted(self.by_tag, key=lambda t: _tag_sort_key(*t))
+        self.tag_index = {t: k for k, t in enumerate(self.tag_order)}
+        self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
+        self._facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
+
+    def _choices(self, lang: str) -> bytes:
+        """What the filter form on the home and year pages offers: every category and tag."""
+        found = self._memo.get(("choices", lang))
+        if found is None:
+            found = self._memo[("choices", lang)] = _b(
+                (self.cat_order, [(t, self.tag_label(t, lang)) for t in self.tags_in_order(lang)]))
+        return found
+
+    def _home_pages(self, lang: str) -> list[Page]:
+        """Home: everything when it fits, else the latest events and a year overview."""
+        n = len(self.events)
+        shown = list(range(n)) if n <= PAGE_SIZE else list(range(n - FEED_SIZE, n))
+        return [Page(self.router.route("", lang).path,
+                     _digest(self.fp, lang.encode(), b"home", self._overview, self._choices(lang), _b(n),
+                             *[self.ekeys[i] for i in shown]), "home", (lang, tuple(shown)))]
+
+    def _year_pages(self, lang: str, y: int) -> list[Page]:
+        chunks = self.year_pages[y]
+        return [Page(self.router.route(f"years/{y}/", lang, p).path,
+                     _digest(self.fp, lang.encode(), b"year", _b((y, p, len(chunks))), self._overview,
+                             self._choices(lang), *[self.ekeys[i] for i in chunk]),
+                     "listing", (lang, "year", y, p))
+                for p, chunk in enumerate(chunks, 1)]
+
+    def _category_pages(self, lang: str, c: str) -> list[Page]:
+        chunks = _chunks(self.by_cat[c], PAGE_SIZE)
+        return [Page(self.router.route(category_rel(c), lang, p).path,
+                     _digest(self.fp, lang.encode(), b"cat", _b((c, p, len(chunks), len(self.by_cat[c]))),
+                             *[self.ekeys[i] for i in chunk]),
+                     "listing", (lang, "category", c, p))
+                for p, chunk in enumerate(chunks, 1)]
+
+    def _tag_pages(self, lang: str, tag: tuple[str, str]) -> list[Page]:
+        chunks = _chunks(self.by_tag[tag], PAGE_SIZE)
+        return [Page(self.router.route(f"tags/{tag[0]}/{self.tag_slug[tag]}/", lang, p).path,
+                     _digest(self.fp, lang.encode(), b"tag", _b((tag, self.tag_label(tag, lang), p, len(chunks),
+                                                                 len(self.by_tag[tag]))),
+                             *[self.ekeys[i] for i in chunk]),
+                     "listing", (lang, "tag", tag, p))
+                for p, chunk in enumerate(chunks, 1)]
+
+    def _sources_page(self, lang: str, p: int) -> Page:
+        chunk = self.source_pages[p - 1]
+        cited = [self.lkeys[i] for s, a, b in chunk for i in self.cites.get(s["key"], ())[a:b]]
+        return Page(self.router.route("sources/", lang, p).path,
+                    _digest(self.fp, lang.encode(), b"sources", _b((p, len(self.source_pages))), _b(chunk), *cited),
+                    "sources", (lang, p))
+
+    def _charts_page(self, lang: str) -> Page:
+        # the charts page links each figure to its event: what those links show
+        charted = [self.lkeys[self.slug_index[o["event"]]] for o in self.chrono.observations
+                   if o.get("event") in self.slug_index]
+        return Page(self.router.route("charts/", lang).path,
+                    _digest(self.fp, lang.encode(), b"charts", self.obs_key, *charted), "charts", (lang,))
+
+    def _search_docs_page(self, lang: str, k: int) -> Page:
+        return Page(f"search/{lang}-{k}.json",
+                    _digest(self.fp, lang.encode(), b"sdocs", self._facets,
+                            *[self.ekeys[i] for i in self.search_chunks[k]]),
+                    "search_docs", (lang, k))
+
+    def _search_text_page(self, k: int) -> Page:
+        return Page(f"search/text-{k}.json",
+                    _digest(self.fp, b"stext", search.FORMAT, *[self.ekeys[i] for i in self.search_chunks[k]]),
+                    "search_text", (k,))
+
+    def _feed_pages(self, lang: str) -> list[Page]:
+        n = len(self.events)
+        latest = list(range(max(0, n - FEED_SIZE), n))
+        keys = [self.ekeys[i] for i in latest]
+        r, L = self.router, lang.encode()
+        return [Page(r.route("feed.xml", lang).path, _digest(self.fp, L, b"atom", *keys), "atom",
+                     (lang, tuple(latest))),
+                Page(r.route("feed.json", lang).path, _digest(self.fp, L, b"jsonfeed", *keys), "jsonfeed",
+                     (lang, tuple(latest)))]
+
+    def _whole_site_pages(self) -> list[Page]:
+        everything = _digest(*self.ekeys)
+        return [Page("calendar.ics", _digest(self.fp, b"ics", everything), "ics"),
+                Page("events.json", _digest(self.fp, b"json", everything, _b(self.chrono.sources),
+                                            _b(self.chrono.observations),
+                                            _b(getattr(self.chrono, "series", None)),
+                                            _b(self.chrono.tags)), "export")]
 
     def cards_for(self, page: Page) -> list[tuple[str, list[int]]]:
         """The event cards a page shows (rendered once and shared between pages), as
@@ -672,16 +814,10 @@ class Site:
         r = self.router
         out = []
         for y in sorted(self.by_year):
-            months: dict[str, tuple[int, int]] = {}
-            for p, chunk in enumerate(self.year_pages[y], 1):
-                for i in chunk:
-                    ym = self.events[i]["date"]["start"][:7]
-                    first, count = months.get(ym, (p, 0))
-                    months[ym] = (first, count + 1)
             out.append(NS(year=y, count=len(self.by_year[y]), url=r.url(f"years/{y}/", lang),
                           months=[NS(label=month_label(ym + "-01", ym + "-01", lang), count=c,
                                      url=r.url(f"years/{y}/", lang, p) + "#m-" + ym)
-                                  for ym, (p, c) in sorted(months.items())]))
+                                  for ym, p, c in self.months[y]]))
         self._memo[("years", lang)] = out
         return out
 
@@ -870,13 +1006,14 @@ class Site:
         page = fragments.Joined(self.fragments)
         chunk = self.search_chunks[k]
         page.add(b"[")
-        page.add_pieces(TEXT_KIND, [self.ekeys[i] for i in chunk], lambda n: self.text_piece(chunk[n]), b",")
+        page.add_pieces(TEXT_KIND, [self.ekeys[i] for i in chunk], lambda n: self.text_piece(chunk[n]), b",",
+                        was=[self.was[i] for i in chunk] if self.was else None)
         page.add(b"]\n")
         return page
 
     def text_piece(self, i: int) -> str:
         """Event i's words as the search index's text chunks show them (a JSON string)."""
-        e = self.events[i]
+        e = self.event(i)
         return compact_json(search.event_text(e, [self.tag_zh.get((t["kind"], t["name"])) for t in e["tags"]]))
 
     def render_categories(self, lang: str) -> str:
@@ -936,11 +1073,11 @@ class Site:
     # ------------------------------------------------------------ per-event pieces
     def json_piece(self, i: int) -> str:
         """Event i as events.json shows it."""
-        return compact_json(self.events[i])
+        return compact_json(self.event(i))
 
     def ics_piece(self, i: int) -> str:
         """Event i as calendar.ics shows it."""
-        return feeds.vevent(self.events[i], self.router, self.langs[0])
+        return feeds.vevent(self.event(i), self.router, self.langs[0])
 
     def store_pieces(self, i: int) -> None:
         """Store event i's parts of events.json and calendar.ics. The worker that renders
@@ -974,7 +1111,7 @@ class Site:
                 page.add(b",")
             if key == "events":
                 page.add(b'"events":[')
-                page.add_pieces(b"json", self.ekeys, self.json_piece, b",")
+                page.add_pieces(b"json", self.ekeys, self.json_piece, b",", was=self.was)
                 page.add(b"]")
             else:
                 page.add((compact_json(key) + ":" + compact_json(value)).encode("utf-8"))
@@ -1035,9 +1172,15 @@ def segment_url(slug: str) -> str:
 
 def build_site(chrono, out_dir: Path, *, base_url: str = "/", templates_dir: Path | None = None,
                langs: tuple[str, ...] | None = None, options: SiteOptions | None = None,
-               jobs: int | None = None, progress: Callable[[int, int], None] | None = None
-               ) -> BuildReport:
-    """Render `chrono` into `out_dir`, writing only what changed, atomically."""
+               jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+               previous: snapshot.Snapshot | None = None) -> BuildReport:
+    """Render `chrono` into `out_dir`, writing only what changed, atomically.
+
+    A chronology read against a snapshot (chronology.read's `previous`: its `fresh` is
+    set) needs that snapshot as `previous`; when the build cannot use it, it raises Stale
+    before writing anything, and the caller reads the whole chronology (see
+    build_from_database). A chronology read from a SQLite file leaves a snapshot beside
+    the site for the next build."""
 
     # The cyclic collector is paused for the whole build. The build makes next to no
     # reference cycles (a 3,000-page build leaves a few hundred objects to collect), but
@@ -1046,10 +1189,24 @@ def build_site(chrono, out_dir: Path, *, base_url: str = "/", templates_dir: Pat
     # pass would copy every page of memory it walked.
     with gc_paused():
         return _build(chrono, out_dir, base_url=base_url, templates_dir=templates_dir, langs=langs,
-                      options=options, jobs=jobs, progress=progress)
+                      options=options, jobs=jobs, progress=progress, previous=previous)
 
 
-def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, progress) -> BuildReport:
+def build_from_database(url: str, out_dir: Path, **options) -> BuildReport:
+    """Build the site of the database at `url` (build_site's options): read only what
+    moved since the snapshot the last build left, when there is one it can use."""
+    from timeline import chronology
+    previous = snapshot.load(Path(out_dir))
+    chrono = chronology.read(url, previous=previous.chronology if previous else None)
+    if chrono.fresh is not None:
+        try:
+            return build_site(chrono, out_dir, previous=previous, **options)
+        except Stale:
+            chrono = chronology.read(url)
+    return build_site(chrono, out_dir, **options)
+
+
+def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, progress, previous) -> BuildReport:
     started = time.perf_counter()
     out_dir = Path(out_dir)
     langs = tuple(dict.fromkeys(langs or LANGS))
@@ -1068,25 +1225,51 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
     fp = _digest(FORMAT, timeline.__version__.encode(), base_url.encode(), _b(langs), repr(options).encode(),
                  *[p.name.encode() + _digest(p.read_bytes()) for p in template_files(
                      Path(templates_dir) if templates_dir else None)])
+    if chrono.fresh is not None and (previous is None or previous.fingerprint != fp):
+        raise Stale("the snapshot was built with other templates or options")
     site = Site(chrono, Router(base_url, tuple(langs)), env, langs=langs, options=options, fingerprint=fp,
-                static_files=static)
+                static_files=static, previous=previous)
     indexed = time.perf_counter()
-    pages = site.plan()
+    # Read against a snapshot, with the events read again where they were (the same
+    # category, tags and sources: their slug and dates chronology.read checked), the
+    # site has the same pages as the last build's and only those that show these events
+    # can change: only they are planned. Otherwise every page is.
+    was = previous.chronology.events if previous is not None else None
+    if chrono.fresh is not None and all(_placed(was[i]) == _placed(site.events[i]) for i in chrono.fresh):
+        pages, complete = site.plan_showing(chrono.fresh), False
+    else:
+        pages, complete = site.plan(), True
     planned = time.perf_counter()
     with output.locked(out_dir) as out_dir:
+        snapshot.hold(out_dir)  # (kept only by a build that ends: see below)
         site.fragments = fragments.open_store(out_dir, fp)
         try:
-            report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress)
+            if chrono.fresh is not None:  # every event kept without its body can have it back
+                has, ekeys = site.fragments.has, site.ekeys
+                if not all(has(b"json", ekeys[i]) for i, e in enumerate(site.events) if snapshot.is_light(e)):
+                    raise Stale("the fragment store lacks an event kept without its body")
+            report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress, complete=complete)
         except BaseException:
             site.fragments.abandon()
             raise
         saving = time.perf_counter()
         site.fragments.save(keep={kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", b"ics",
                                                                   TEXT_KIND]})
+        if chrono.revs is not None:
+            snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context),
+                          previous, chrono.fresh)
+        else:
+            snapshot.forget(out_dir)
     report.seconds = time.perf_counter() - started
     report.phases.update(index=indexed - started, plan=planned - indexed,
                          cache=report.seconds - (saving - started))
     return report
+
+
+def _placed(e: dict) -> tuple:
+    """What decides which pages show an event, besides its slug and dates."""
+    return (e["category"], [(t["kind"], t["name"]) for t in e["tags"]],
+            [(s["title"], s.get("publisher"), s.get("url")) for s in e["sources"]])
 
 
 def _static_files(templates_dir: Path | None) -> dict[str, bytes]:

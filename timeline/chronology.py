@@ -33,6 +33,14 @@ class Chronology:
     observations: list[dict] = field(default_factory=list)
     series: list[dict] = field(default_factory=list)
     tags: list[dict] = field(default_factory=list)  # names in other languages, by (kind, name)
+    # Read from a SQLite file: each event's row id, and the revisions (migrations.py) the
+    # read saw, by event id (0: what events share). None from anywhere else.
+    ids: list[int] | None = field(default=None, compare=False)
+    revs: dict[int, int] | None = field(default=None, compare=False)
+    # Events read again since `previous` (read's argument): their positions. The other
+    # events are the previous read's, as `previous` held them (the build keeps them
+    # without their bodies). None: every event was read now.
+    fresh: list[int] | None = field(default=None, compare=False)
 
 
 # The columns each part is read with, in the order events_from_rows and load unpack them.
@@ -54,16 +62,29 @@ _SQL = {
               "ORDER BY key",
     "tag_names": "SELECT kind, name, name_zh FROM tag WHERE name_zh IS NOT NULL "
                  "ORDER BY kind, name",
+    "revisions": "SELECT event_id, rev FROM revision",
 }
+# Of the events that moved since a previous read, at most this share is read again on its
+# own; more, and the whole chronology is read (as fast, and simpler).
+REREAD_SHARE = 0.05
 
 
-def read(url: str) -> Chronology:
-    """The whole chronology of the database at `url` (see the module's docstring)."""
+def read(url: str, previous: Chronology | None = None) -> Chronology:
+    """The whole chronology of the database at `url` (see the module's docstring).
+
+    With `previous` (an earlier read of the same SQLite file, its ids and revisions), only
+    the events whose revision moved are read again, when nothing events share moved, no
+    event came or went, and each of them keeps its slug and its dates (its place in the
+    order); the result's `fresh` names them. Otherwise the whole chronology is read."""
     path = config.database_path(url)
     if path is not None and "?" not in url and path.is_file():  # (a query: SQLAlchemy's options)
         try:
             with _sqlite_snapshot(path) as conn:
                 if _schema_version(conn) == migrations.SCHEMA_VERSION:
+                    if previous is not None and previous.revs is not None:
+                        since = _load_since(conn, previous)
+                        if since is not None:
+                            return since
                     return load(conn)
         except sqlite3.Error:
             pass  # not readable this way (not a database, an old schema): db.connect says
@@ -99,16 +120,57 @@ def _schema_version(conn: sqlite3.Connection) -> int | None:
     return int(row[0]) if row and str(row[0]).isdigit() else None
 
 
+def _rows(conn, sql: str, params=()) -> list[tuple]:
+    cursor = conn.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | None:
+    """`previous` with the events whose revision moved read again (see read), or None
+    when the whole chronology must be read."""
+    revs = dict(_rows(conn, _SQL["revisions"]))
+    old = previous.revs
+    if revs.get(0) is None or revs.get(0) != old.get(0) or revs.keys() != old.keys():
+        return None
+    moved = [event_id for event_id, rev in revs.items() if old[event_id] != rev]
+    if len(moved) > REREAD_SHARE * len(revs):
+        return None
+    events = list(previous.events)
+    fresh = []
+    if moved:
+        marks = ", ".join("?" * len(moved))
+        event_rows = _rows(conn, _SQL["events"].replace(" ORDER BY", f" WHERE id IN ({marks}) ORDER BY"), moved)
+        source_rows = _rows(conn, "SELECT id, title, publisher, url, published FROM source WHERE id IN "
+                            f"(SELECT source_id FROM citation WHERE event_id IN ({marks}))", moved)
+        linked = [_rows(conn, _SQL[part].replace(" ORDER BY", f" WHERE event_id IN ({marks}) ORDER BY")
+                        if " ORDER BY" in _SQL[part] else _SQL[part] + f" WHERE event_id IN ({marks})", moved)
+                  for part in ("event_tags", "citations", "translations")]
+        tag_rows = _rows(conn, "SELECT id, kind, name FROM tag WHERE id IN "
+                         f"(SELECT tag_id FROM eventtag WHERE event_id IN ({marks}))", moved)
+        read_now = events_from_rows(event_rows, tag_rows, linked[0], source_rows, linked[1], linked[2])
+        at = {event_id: n for n, event_id in enumerate(previous.ids)}
+        for row, event in zip(event_rows, read_now):
+            n = at[row[0]]
+            was = events[n]
+            if (was["slug"], was["date"]["start"], was["date"]["end"]) != \
+                    (event["slug"], event["date"]["start"], event["date"]["end"]):
+                return None  # its place in the order may have moved
+            events[n] = event
+            fresh.append(n)
+    return Chronology(events=events, sources=previous.sources, observations=previous.observations,
+                      series=previous.series, tags=previous.tags, ids=previous.ids, revs=revs,
+                      fresh=sorted(fresh))
+
+
 def load(conn) -> Chronology:
     """The whole chronology through a DB-API connection, in one pass per table."""
 
     def rows(part: str) -> list[tuple]:
-        cursor = conn.cursor()
-        try:
-            cursor.execute(_SQL[part])
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        return _rows(conn, _SQL[part])
 
     with gc_paused():
         event_rows = rows("events")
@@ -132,8 +194,9 @@ def load(conn) -> Chronology:
         sources = [records.source_dict(*r[1:]) for r in source_rows]
         series = [records.series_dict(*r) for r in rows("series")]
         tags = [records.tag_names_dict(*r) for r in rows("tag_names")]
+        revs = dict(rows("revisions")) if isinstance(conn, sqlite3.Connection) else None
     return Chronology(events=events, sources=sources, observations=observations,
-                      series=series, tags=tags)
+                      series=series, tags=tags, ids=[r[0] for r in event_rows] if revs else None, revs=revs)
 
 
 @contextmanager

@@ -399,13 +399,12 @@ def build_cmd(ctx: typer.Context,
                               "languages (en, zh; repeatable); the first is at the root.")] = None
               ) -> None:
     """Render the chronology into a static site; only changed files are rewritten."""
-    from timeline import chronology
-    from timeline.build import ProgressBar, build_site
-    chrono = chronology.read(ctx.obj.db_url)
+    from timeline.build import ProgressBar, build_from_database
     bar = ProgressBar()
     try:
-        report = build_site(chrono, output, base_url=base_url, templates_dir=templates,
-                            langs=tuple(lang) if lang else None, progress=bar, options=site_options(ctx))
+        report = build_from_database(ctx.obj.db_url, output, base_url=base_url, templates_dir=templates,
+                                     langs=tuple(lang) if lang else None, progress=bar,
+                                     options=site_options(ctx))
     finally:
         bar.close()
     echo(report.summary())
@@ -420,13 +419,12 @@ def serve_cmd(ctx: typer.Context,
                                   "served under its path.")] = "/") -> None:
     """Build the site, serve it on 127.0.0.1 and rebuild it when the database changes."""
     from urllib.parse import urlsplit
-    from timeline import chronology, serve as serving
-    from timeline.build import build_site
+    from timeline import serve as serving
+    from timeline.build import build_from_database
     url = ctx.obj.db_url
 
     def rebuild():
-        return build_site(chronology.read(url), output, base_url=base_url,
-                          options=site_options(ctx))
+        return build_from_database(url, output, base_url=base_url, options=site_options(ctx))
     base_path = urlsplit(base_url).path or "/"
     server = serving.make_server(output, port, base_path)  # the port first: a taken one fails fast
     echo(rebuild().summary())

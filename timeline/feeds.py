@@ -162,7 +162,7 @@ def icalendar(site: "Site", fragments=None) -> str | Joined:
     if fragments is not None:
         page = Joined(fragments)
         page.add(first.encode("utf-8"))
-        page.add_pieces(b"ics", site.ekeys, site.ics_piece)
+        page.add_pieces(b"ics", site.ekeys, site.ics_piece, was=site.was)
         page.add(b"END:VCALENDAR\r\n")
         return page
     out = [first]

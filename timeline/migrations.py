@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # SQLAlchemy and the models are imported by the functions that use them: chronology.read
 # compares a SQLite file's version with SCHEMA_VERSION without loading either.
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The stored version, read by stored_version here and by chronology.read (sqlite3).
 VERSION_QUERY = "SELECT value FROM meta WHERE key = 'schema_version'"
 
@@ -56,10 +56,59 @@ def _v3_to_v4(conn: Connection) -> None:
         conn.execute(text("UPDATE event SET title_key = :k WHERE id = :i"), keys)
 
 
+# What a rebuild needs to know of the writes since the last build (SQLite only): table
+# `revision` holds a random number per event, drawn again by triggers whenever the event
+# or anything of its own (translation, citation, tag link) is written, and row 0, drawn
+# again whenever anything events share is (a source, a tag, an observation, a series).
+# Random, not counted: two copies of a file edited apart never give one event the same
+# revision for different contents. The build keeps the revisions it read beside the site
+# and reads again only the events whose revision moved (chronology.read's `previous`).
+# PostgreSQL has no such table: every build reads the whole chronology.
+REVISION_TABLES = {"event": "self", "translation": "event", "citation": "event", "eventtag": "event",
+                   "source": "shared", "tag": "shared", "observation": "shared", "series": "shared"}
+# an event's columns that no page shows (stamped by every save, even of the same data)
+_UNSHOWN = {"created", "updated"}
+
+
+def add_revisions(conn: Connection) -> None:
+    """Create the revision table and its triggers (a SQLite database; see above)."""
+    if conn.dialect.name != "sqlite":
+        return
+    run = conn.exec_driver_sql
+    run("CREATE TABLE revision (event_id INTEGER NOT NULL PRIMARY KEY, rev INTEGER NOT NULL)")
+    run("INSERT INTO revision (event_id, rev) SELECT id, random() FROM event")
+    run("INSERT INTO revision (event_id, rev) VALUES (0, random())")
+    for table, kind in REVISION_TABLES.items():
+        columns = [row[1] for row in run(f"PRAGMA table_info({table})").fetchall()]
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns if c not in _UNSHOWN)
+        if kind == "self":
+            on = {"INSERT": ["INSERT OR REPLACE INTO revision VALUES (NEW.id, random())"],
+                  "UPDATE": ["DELETE FROM revision WHERE event_id = OLD.id",
+                             "INSERT OR REPLACE INTO revision VALUES (NEW.id, random())"],
+                  "DELETE": ["DELETE FROM revision WHERE event_id = OLD.id"]}
+        elif kind == "event":  # (only while the event exists: deleting it drops its row)
+            touch = "INSERT OR REPLACE INTO revision SELECT id, random() FROM event WHERE id = {}.event_id"
+            on = {"INSERT": [touch.format("NEW")], "UPDATE": [touch.format("OLD"), touch.format("NEW")],
+                  "DELETE": [touch.format("OLD")]}
+        else:
+            shared = "INSERT OR REPLACE INTO revision VALUES (0, random())"
+            on = {"INSERT": [shared], "UPDATE": [shared], "DELETE": [shared]}
+        for action, statements in on.items():
+            when = f" WHEN {changed}" if action == "UPDATE" else ""
+            run(f"CREATE TRIGGER revision_{table}_{action.lower()} AFTER {action} ON {table}{when} "
+                f"BEGIN {'; '.join(statements)}; END")
+
+
+def _v4_to_v5(conn: Connection) -> None:
+    """v5: the revision table and its triggers (SQLite; see add_revisions)."""
+    add_revisions(conn)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
+    4: _v4_to_v5,
 }
 
 
@@ -89,6 +138,7 @@ def migrate(conn: Connection) -> int:
 
         from timeline import models  # noqa: F401  (registers the tables on SQLModel.metadata)
         SQLModel.metadata.create_all(conn)
+        add_revisions(conn)
         _set_version(conn, SCHEMA_VERSION, insert=True)
         return 0
     if version > SCHEMA_VERSION:

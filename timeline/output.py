@@ -128,9 +128,12 @@ def _digest_of(data: "bytes | Joined") -> str:
     return hashlib.sha256(data).hexdigest()[:32]  # sha256: the CPU's SHA instructions make it the fastest here
 
 
-def _write_new(path: str, data) -> None:
+def _write_new(path: str, data, base: tuple[str, str] | None = None) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     if not isinstance(data, bytes):
+        if base is not None and _patched(fd, data, base):
+            os.close(fd)
+            return
         with open(fd, "wb", buffering=1 << 20) as f:
             for part in data:
                 f.write(part)
@@ -141,15 +144,48 @@ def _write_new(path: str, data) -> None:
         os.close(fd)
 
 
-def _create(path: str, data) -> None:
+def _patched(fd: int, page: Joined, base: tuple[str, str]) -> bool:
+    """Write a Joined page into the new file `fd` from the live page it differs from in a
+    few pieces (base: its path and its digest in the live manifest), copying the rest in
+    the kernel (Joined.patch); False, having written nothing, when that cannot be done."""
+    try:
+        old = os.open(base[0], os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        ops = page.patch(old, base[1])
+        if ops is None:
+            return False
+        for op in ops:
+            if isinstance(op, bytes):
+                view = memoryview(op)
+                while view:
+                    view = view[os.write(fd, view):]
+            else:
+                off, left = op
+                while left:
+                    copied = os.copy_file_range(old, fd, left, off)
+                    if not copied:
+                        raise OSError("copy_file_range copied nothing")
+                    off, left = off + copied, left - copied
+        return True
+    except OSError:  # (a filesystem without copy_file_range): write the page whole
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return False
+    finally:
+        os.close(old)
+
+
+def _create(path: str, data, base: tuple[str, str] | None = None) -> None:
     """Write a new file; a file already there is replaced (never written through)."""
     try:
-        _write_new(path, data)
+        _write_new(path, data, base)
     except FileExistsError:
-        _put(path, data)
+        _put(path, data, base=base)
 
 
-def _put(path: str, data, src: str | None = None) -> None:
+def _put(path: str, data, src: str | None = None, base: tuple[str, str] | None = None) -> None:
     """Replace `path` (never writing through a shared inode) with data or a link to src."""
     try:
         os.unlink(path)
@@ -160,7 +196,7 @@ def _put(path: str, data, src: str | None = None) -> None:
     if src is not None:
         os.link(src, path)
         return
-    _write_new(path, data)
+    _write_new(path, data, base)
 
 
 def _try_link(target: str, src: str) -> bool:
@@ -226,7 +262,7 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
         if old is not None and old[1] == digest and _try_link(target, join(live, page.path)):
             out.append((n, digest, False))
         else:
-            put(target, data)
+            put(target, data, base=(join(live, page.path), old[1]) if old and isinstance(data, Joined) else None)
             out.append((n, digest, True))
     return out
 
@@ -331,30 +367,36 @@ def locked(out_dir: Path):
 
 
 def write_site(site: "Site", pages: list["Page"], out_dir: Path, *, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> "BuildReport":
-    """Bring `out_dir` up to date with `pages` (the caller holds locked(out_dir))."""
+               progress: Callable[[int, int], None] | None = None, complete: bool = True) -> "BuildReport":
+    """Bring `out_dir` up to date with `pages` (the caller holds locked(out_dir)).
+
+    `complete=False`: `pages` are only those that may have changed (Site.plan_showing);
+    every other file of the live site stays. When the live site's manifest does not list
+    each of them, every page is planned (site.plan()) after all."""
     from timeline.build import BuildReport
     out_dir = Path(os.path.abspath(out_dir))
     first = not out_dir.exists()
     try:
-        return _write_locked(site, pages, out_dir, jobs, progress, BuildReport(out_dir))
+        return _write_locked(site, pages, out_dir, jobs, progress, BuildReport(out_dir), complete)
     except BaseException:
         if first and not out_dir.exists():  # a failed first build leaves nothing behind
             shutil.rmtree(spare_dir(out_dir), ignore_errors=True)
         raise
 
 
-def _write_locked(site, pages, out_dir, jobs, progress, report):
+def _write_locked(site, pages, out_dir, jobs, progress, report, complete):
     spare = spare_dir(out_dir)
     _recover(out_dir, spare)
     live_exists = out_dir.is_dir()
     live_man = (read_manifest(out_dir) or {}) if live_exists else {}
-    report.pages = len(pages)
+    if not complete and not (live_man and all(p.path in live_man for p in pages)):
+        pages, complete = site.plan(), True
+    report.pages = len(pages) if complete else len(live_man)
     t0 = time.perf_counter()
     keys = [p.key.hex() for p in pages]
-    if live_exists and len(live_man) == len(pages) and all(
+    if live_exists and (len(live_man) == len(pages) or not complete) and all(
             live_man.get(p.path, ("",))[0] == k for p, k in zip(pages, keys)):
-        report.unchanged = len(pages)
+        report.unchanged = report.pages
         if not (spare / MANIFEST).is_file():
             shutil.rmtree(spare, ignore_errors=True)
             _clone(out_dir, spare, live_man)
@@ -368,7 +410,7 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
     else:
         os.unlink(spare / MANIFEST)       # dirty from here until the new manifest is written
     staging = str(spare)
-    new_man: dict[str, tuple[str, str]] = {}
+    new_man: dict[str, tuple[str, str]] = {} if complete else dict(live_man)
     todo: list[int] = []
     links: list[str] = []
     for n, (p, k) in enumerate(zip(pages, keys)):
@@ -379,6 +421,9 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
                 links.append(p.path)
         else:
             todo.append(n)
+    if not complete:  # the pages not planned are the live site's: the spare catches up
+        planned = {p.path for p in pages}
+        links += [path for path, old in live_man.items() if path not in planned and spare_man.get(path) != old]
     dirs: set[str] = set()  # folders known to exist in the spare (filled as they are made)
     report.phases["manifest"] = time.perf_counter() - t0
 
@@ -399,14 +444,16 @@ def _write_locked(site, pages, out_dir, jobs, progress, report):
         if written:
             report.written += 1
             report.written_paths.append(pages[n].path)
-    report.unchanged = len(pages) - report.written
+    report.unchanged = report.pages - report.written
 
     # 2. share unchanged files, drop removed ones, carry foreign files over
-    by_path = {p.path: n for n, p in enumerate(pages)}
+    by_path = {p.path: p for p in pages}
     for path in links:
         _ensure_dir(staging, path, dirs)
         if not _try_link(os.path.join(staging, path), str(out_dir / path)):
-            data = site.render(pages[by_path[path]])  # deleted by hand: write it again
+            if path not in by_path:  # (not planned: plan it)
+                by_path = {p.path: p for p in site.plan()}
+            data = site.render(by_path[path])  # deleted by hand: write it again
             _put(os.path.join(staging, path), data)
             new_man[path] = (new_man[path][0], _digest_of(data))
     for path in spare_man.keys() - new_man.keys():
