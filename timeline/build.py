@@ -153,7 +153,8 @@ class Site:
     """The plan of a site and the functions that render each page."""
 
     def __init__(self, chrono, router: Router, env, *, langs=LANGS, options: SiteOptions,
-                 fingerprint: bytes, static_files: dict[str, bytes], previous: snapshot.Snapshot | None = None):
+                 fingerprint: bytes, static_files: dict[str, bytes], previous: snapshot.Snapshot | None = None,
+                 same_places: bool = False):
         self.chrono, self.router, self.env, self.langs = chrono, router, env, tuple(langs)
         self.options, self.static_files = options, static_files
         self.events: list[dict] = chrono.events
@@ -172,10 +173,43 @@ class Site:
         self._last_summary: tuple[str | None, str] = (None, "")
         # a tag's Chinese name, where it has one (Chronology.tags)
         self.tag_zh = {(t["kind"], t["name"]): t["name_zh"] for t in chrono.tags if t.get("name_zh")}
-        self._index(previous)
+        self.sources = self.chrono.sources
+        self.source_by_key = {s["key"]: s for s in self.sources}
+        self.obs_by_event: dict[str, list[dict]] = defaultdict(list)
+        for o in self.chrono.observations:
+            if o.get("event"):
+                self.obs_by_event[o["event"]].append(o)
+        if same_places and previous is not None:
+            # read against the snapshot, and no event read again moved in the indexes
+            self._restore(previous.index)
+        else:
+            self._index()
+        self._digests(previous)
 
     # ------------------------------------------------------------ indexes
-    def _index(self, previous: snapshot.Snapshot | None) -> None:
+    _INDEXES = ("slug_index", "tag_slug", "cites", "event_source_keys", "source_page_of", "month_order",
+                "reading", "by_year", "by_cat", "by_tag")
+
+    def index_state(self) -> dict:
+        """The indexes of the whole chronology, as plain data for a snapshot: they hold for
+        a later build whose events are where these were (Site(same_places=True))."""
+        state = {name: getattr(self, name) for name in self._INDEXES}
+        state.update(cites=dict(self.cites), by_year=dict(self.by_year), by_cat=dict(self.by_cat),
+                     by_tag=dict(self.by_tag),
+                     source_pages=[[(s["key"], a, b) for s, a, b in chunk] for chunk in self.source_pages])
+        return state
+
+    def _restore(self, state: dict) -> None:
+        for name in self._INDEXES:
+            setattr(self, name, state[name])
+        self.cites = defaultdict(list, self.cites)
+        self.by_tag = defaultdict(list, self.by_tag)
+        self.source_pages = [[(self.source_by_key[k], a, b) for k, a, b in chunk] for chunk in state["source_pages"]]
+        self.reading_pos = [0] * len(self.reading)
+        for pos, i in enumerate(self.reading):
+            self.reading_pos[i] = pos
+
+    def _index(self) -> None:
         events = self.events
         self.slug_index = {e["slug"]: i for i, e in enumerate(events)}
         if len(self.slug_index) != len(events):
@@ -201,12 +235,6 @@ class Site:
                 used.add((kind, slug))
                 self.tag_slug[(kind, name)] = slug
         # sources: match event citations by (title, publisher, url)
-        self.sources = self.chrono.sources
-        self.source_by_key = {s["key"]: s for s in self.sources}
-        self.obs_by_event: dict[str, list[dict]] = defaultdict(list)
-        for o in self.chrono.observations:
-            if o.get("event"):
-                self.obs_by_event[o["event"]].append(o)
         by_ident = {(s["title"], s.get("publisher"), s.get("url")): s["key"] for s in self.sources}
         self.cites: dict[str, list[int]] = defaultdict(list)
         self.event_source_keys: list[list[str | None]] = []
@@ -269,6 +297,9 @@ class Site:
             self.by_cat[e["category"]].append(i)
             for t in e["tags"]:
                 self.by_tag[(t["kind"], t["name"])].append(i)
+
+    def _digests(self, previous: snapshot.Snapshot | None) -> None:
+        events = self.events
         # one digest per event: its data, and the links it shows that depend on others
         # (a cited source's page and language: the event's page and card show both)
         # (sha256: with the CPU's SHA instructions the fastest digest of a few KB here)
@@ -608,7 +639,7 @@ class Site:
             months: dict[str, list[int]] = {}
             for p, chunk in enumerate(self.year_pages[y], 1):
                 for i in chunk:
-                    ym = self.events[i]["date"]["start"][:7]
+                    ym = self.month_order[i][:7]   # (the month it begins)
                     if ym in months:
                         months[ym][1] += 1
                     else:
@@ -1227,15 +1258,16 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
                      Path(templates_dir) if templates_dir else None)])
     if chrono.fresh is not None and (previous is None or previous.fingerprint != fp):
         raise Stale("the snapshot was built with other templates or options")
-    site = Site(chrono, Router(base_url, tuple(langs)), env, langs=langs, options=options, fingerprint=fp,
-                static_files=static, previous=previous)
-    indexed = time.perf_counter()
     # Read against a snapshot, with the events read again where they were (the same
     # category, tags and sources: their slug and dates chronology.read checked), the
-    # site has the same pages as the last build's and only those that show these events
-    # can change: only they are planned. Otherwise every page is.
-    was = previous.chronology.events if previous is not None else None
-    if chrono.fresh is not None and all(_placed(was[i]) == _placed(site.events[i]) for i in chrono.fresh):
+    # snapshot's indexes hold, the site has the same pages as the last build's and only
+    # those that show these events can change: only they are planned.
+    same_places = chrono.fresh is not None and all(
+        _placed(previous.chronology.events[i]) == _placed(chrono.events[i]) for i in chrono.fresh)
+    site = Site(chrono, Router(base_url, tuple(langs)), env, langs=langs, options=options, fingerprint=fp,
+                static_files=static, previous=previous, same_places=same_places)
+    indexed = time.perf_counter()
+    if same_places:
         pages, complete = site.plan_showing(chrono.fresh), False
     else:
         pages, complete = site.plan(), True
@@ -1245,8 +1277,8 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
         site.fragments = fragments.open_store(out_dir, fp)
         try:
             if chrono.fresh is not None:  # every event kept without its body can have it back
-                has, ekeys = site.fragments.has, site.ekeys
-                if not all(has(b"json", ekeys[i]) for i, e in enumerate(site.events) if snapshot.is_light(e)):
+                fresh = set(chrono.fresh)
+                if not site.fragments.has_all(b"json", [key for i, key in enumerate(site.ekeys) if i not in fresh]):
                     raise Stale("the fragment store lacks an event kept without its body")
             report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress, complete=complete)
         except BaseException:
@@ -1256,8 +1288,9 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
         site.fragments.save(keep={kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", b"ics",
                                                                   TEXT_KIND]})
         if chrono.revs is not None:
-            snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context),
-                          previous, chrono.fresh)
+            snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context,
+                                                     site.index_state()),
+                          previous, chrono.fresh, moved=not same_places)
         else:
             snapshot.forget(out_dir)
     report.seconds = time.perf_counter() - started

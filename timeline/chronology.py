@@ -12,6 +12,7 @@ migrates it or says what is wrong.
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import sqlite3
@@ -139,7 +140,7 @@ def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | 
     moved = [event_id for event_id, rev in revs.items() if old[event_id] != rev]
     if len(moved) > REREAD_SHARE * len(revs):
         return None
-    events = list(previous.events)
+    events = copy.copy(previous.events)  # (a snapshot's events: decoded when used)
     fresh = []
     if moved:
         marks = ", ".join("?" * len(moved))

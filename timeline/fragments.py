@@ -141,6 +141,12 @@ class FragmentStore:
             return (kind, key) in self.memory
         return self._find(kind, key) is not None
 
+    def has_all(self, kind: bytes, keys) -> bool:
+        """Every piece of `kind` under `keys` is stored (one pass of set arithmetic)."""
+        if self.path is None:
+            return all((kind, key) in self.memory for key in keys)
+        return not (set(keys) - self._old_kind(kind).keys() - self.live.get(kind, {}).keys())
+
     def cached(self, kind: bytes, key: bytes) -> bytes | None:
         """The stored piece, or None."""
         if self.path is None:

@@ -1,30 +1,38 @@
-"""What the last build read and digested, kept beside the site for the next build.
+"""What the last build read and worked out, kept beside the site for the next build.
 
-A rebuild after a few edits would otherwise read and digest every event again, which at
-10,000 events costs more than rendering what changed. The snapshot holds the chronology
-the last build read from a SQLite file, without the events' bodies (their pages, cards
-and pieces are in the fragment store; events.json's piece of an event is the whole event,
-so the build can take the body back from it), the revisions it read (migrations.py), and
-the digests the build made of each event. chronology.read(url, previous=...) then reads
-only the events whose revision moved, and the build digests only those.
+A rebuild after a few edits would otherwise read, index and digest every event again,
+which at 10,000 events costs more than rendering what changed. The snapshot holds:
 
-It is a cache in the fragment store's folder, written with marshal (plain data, no code)
-after each build that read a SQLite file, and read back only when its format, its
-fingerprint (templates, options, base URL) and everything it holds check out; otherwise
-the build reads the whole chronology, as it would without it.
+- the chronology the last build read from a SQLite file, without the events' bodies
+  (their pages, cards and pieces are in the fragment store; events.json's piece of an
+  event is the whole event, so the build can take the body back from it), each event
+  kept apart and decoded only when a page needs it (Events);
+- the revisions it read (migrations.py), so chronology.read(url, previous=...) reads
+  again only the events whose revision moved;
+- the digests the build made of each event, and the indexes it made of the whole
+  (years, categories, tags, sources, the reading order: build.Site.index_state), which
+  hold as long as no event moves to another place in them.
+
+The whole snapshot is written after a build that read everything; after a build that
+read a few events again, only what changed since is written beside it (CHANGES), until
+that is more than CHANGES_SHARE of the events. It is a cache in the fragment store's
+folder, written with marshal (plain data, no code), and read back only when its format
+and everything it holds check out; otherwise the build reads the whole chronology, as it
+would without it.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from timeline.chronology import Chronology
 from timeline.fragments import store_dir
 
-FORMAT = "timeline-snapshot-1"
+FORMAT = "timeline-snapshot-2"
 NAME = "snapshot"
 CHANGES = "snapshot-changes"
 HELD = "snapshot-held"   # the whole snapshot while a build runs (see hold)
@@ -37,16 +45,58 @@ CHANGES_SHARE = 0.05
 class Snapshot:
     chronology: Chronology   # events without their bodies (see light), ids and revisions
     fingerprint: bytes       # build.py's fp: the templates, options and base URL it was built with
-    ekeys: list[bytes]       # each event's digest (build.Site._index)
+    ekeys: list[bytes]       # each event's digest (build.Site)
     lkeys: list[bytes]       # what a link to each event shows, digested
     context: bytes           # what those digests took from other events and sources, digested
+    index: dict              # build.Site.index_state(): the indexes of the whole chronology
     # the whole snapshot this one was read from (its token), and the events changed since
     base: bytes | None = None
     changed: frozenset[int] = frozenset()
 
 
+class Events(Sequence):
+    """The snapshot's events, each kept as marshal bytes and decoded when first used: a
+    rebuild that indexes nothing again reads the few events its pages show."""
+
+    def __init__(self, blobs: list[bytes], decoded: dict[int, dict] | None = None):
+        self._blobs = blobs
+        self._decoded: dict[int, dict] = dict(decoded or {})
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self._blobs)))]
+        if i < 0:
+            i += len(self._blobs)
+        e = self._decoded.get(i)
+        if e is None:
+            e = marshal.loads(self._blobs[i])
+            if not isinstance(e, dict) or not is_light(e):
+                raise ValueError(f"snapshot event {i} is not an event without its body")
+            self._decoded[i] = e
+        return e
+
+    def __setitem__(self, i: int, event: dict) -> None:
+        self._decoded[i] = event
+
+    def __iter__(self) -> Iterator[dict]:
+        return (self[i] for i in range(len(self._blobs)))
+
+    def __copy__(self) -> Events:
+        return Events(self._blobs, self._decoded)
+
+    def blob(self, i: int) -> bytes:
+        """Event i (without its body) as marshal bytes."""
+        e = self._decoded.get(i)
+        return self._blobs[i] if e is None else marshal.dumps(light(e))
+
+
 def light(event: dict) -> dict:
     """The event without its body and its translations' bodies."""
+    if is_light(event):
+        return event
     out = {k: v for k, v in event.items() if k != "body"}
     if out.get("translations"):
         out["translations"] = {lang: {k: v for k, v in t.items() if k != "body"}
@@ -62,25 +112,29 @@ def path(out_dir: Path) -> Path:
     return store_dir(out_dir) / NAME
 
 
-def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh: list[int] | None = None) -> None:
+def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh: list[int] | None = None,
+         moved: bool = True) -> None:
     """Write the snapshot for the site at `out_dir` (under the build's lock). When it is
-    `previous` with only the events `fresh` changed, and not many events have changed
-    since previous's whole snapshot was written, only the changes are written."""
+    `previous` with only the events `fresh` changed, none of them `moved` to another
+    place in the indexes, and not many events have changed since previous's whole
+    snapshot was written, only the changes are written."""
     c = snap.chronology
     folder = path(out_dir).parent
     folder.mkdir(parents=True, exist_ok=True)
-    if previous is not None and previous.base is not None and fresh is not None \
+    if previous is not None and previous.base is not None and fresh is not None and not moved \
             and previous.fingerprint == snap.fingerprint and previous.context == snap.context:
         changed = previous.changed | set(fresh)
         if len(changed) <= CHANGES_SHARE * len(c.events) and (folder / HELD).is_file():
-            _write(folder / CHANGES, (FORMAT, previous.base, c.revs, snap.ekeys, snap.lkeys,
+            _write(folder / CHANGES, (FORMAT, previous.base, c.revs, b"".join(snap.ekeys), b"".join(snap.lkeys),
                                       {i: light(c.events[i]) for i in sorted(changed)}))
             os.replace(folder / HELD, folder / NAME)
             return
-    token = os.urandom(16)
-    _write(folder / NAME, (FORMAT, token, snap.fingerprint, [e if is_light(e) else light(e) for e in c.events],
-                           c.ids, c.revs, c.sources, c.observations, c.series, c.tags,
-                           snap.ekeys, snap.lkeys, snap.context))
+    events = c.events
+    blobs = [events.blob(i) for i in range(len(events))] if isinstance(events, Events) else \
+        [marshal.dumps(light(e)) for e in events]
+    _write(folder / NAME, (FORMAT, os.urandom(16), snap.fingerprint, blobs, c.ids, c.revs, c.sources,
+                           c.observations, c.series, c.tags, b"".join(snap.ekeys), b"".join(snap.lkeys),
+                           snap.context, snap.index))
     _unlink(folder / HELD)
 
 
@@ -115,28 +169,36 @@ def forget(out_dir: Path) -> None:
         _unlink(folder / name)
 
 
+def _keys(data: bytes, count: int) -> list[bytes] | None:
+    if not isinstance(data, bytes) or len(data) != 16 * count:
+        return None
+    return [data[i:i + 16] for i in range(0, len(data), 16)]
+
+
 def load(out_dir: Path) -> Snapshot | None:
     """The snapshot kept for the site at `out_dir`, or None (none, or not readable)."""
     try:
-        data = marshal.loads(path(out_dir).read_bytes())
-        (fmt, token, fp, events, ids, revs, sources, observations, series, tags, ekeys, lkeys, context) = data
+        (fmt, token, fp, blobs, ids, revs, sources, observations, series, tags, ekeys, lkeys, context,
+         index) = marshal.loads(path(out_dir).read_bytes())
+        if fmt != FORMAT or not (isinstance(blobs, list) and isinstance(ids, list) and isinstance(revs, dict)
+                                 and isinstance(index, dict) and len(blobs) == len(ids) == len(revs) - 1):
+            return None
+        decoded: dict[int, dict] = {}
+        changed: frozenset[int] = frozenset()
+        try:
+            fmt2, base, revs2, ekeys2, lkeys2, moved = marshal.loads(path(out_dir).with_name(CHANGES).read_bytes())
+            if fmt2 == fmt and base == token and isinstance(moved, dict) and isinstance(revs2, dict) \
+                    and revs2.keys() == revs.keys() \
+                    and all(isinstance(i, int) and 0 <= i < len(blobs) and isinstance(e, dict) and is_light(e)
+                            for i, e in moved.items()):
+                revs, ekeys, lkeys, decoded, changed = revs2, ekeys2, lkeys2, moved, frozenset(moved)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+        ekeys, lkeys = _keys(ekeys, len(blobs)), _keys(lkeys, len(blobs))
+        if ekeys is None or lkeys is None:
+            return None
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    changed: frozenset[int] = frozenset()
-    try:
-        fmt2, base, revs2, ekeys2, lkeys2, moved = marshal.loads(path(out_dir).with_name(CHANGES).read_bytes())
-        if fmt2 == fmt and base == token and isinstance(moved, dict) \
-                and all(isinstance(i, int) and 0 <= i < len(events) for i in moved):
-            revs, ekeys, lkeys = revs2, ekeys2, lkeys2
-            for i, e in moved.items():
-                events[i] = e
-            changed = frozenset(moved)
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    if fmt != FORMAT or not (isinstance(events, list) and isinstance(ids, list) and isinstance(revs, dict)
-                             and isinstance(ekeys, list) and isinstance(lkeys, list)
-                             and len(events) == len(ids) == len(ekeys) == len(lkeys) == len(revs) - 1
-                             and all(isinstance(e, dict) and is_light(e) for e in events)):
-        return None
-    return Snapshot(Chronology(events=events, sources=sources, observations=observations, series=series,
-                               tags=tags, ids=ids, revs=revs), fp, ekeys, lkeys, context, token, changed)
+    return Snapshot(Chronology(events=Events(blobs, decoded), sources=sources, observations=observations,
+                               series=series, tags=tags, ids=ids, revs=revs),
+                    fp, ekeys, lkeys, context, index, token, changed)
