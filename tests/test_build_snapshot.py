@@ -253,3 +253,73 @@ def test_every_write_moves_a_revision(tmp_path: Path) -> None:
     gone = ids()["event-000003"]
     _cli("--db", db, "rm", "event-000003", "--yes")
     assert gone not in revs()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "zeroed events", "folder", "changes garbage",
+                                    "no pieces"])
+def test_a_damaged_snapshot_is_read_past_not_trusted(base: Path, tmp_path: Path, damage: str) -> None:
+    """Whatever happened to the snapshot or the pieces it relies on, the rebuild reads
+    what it must and writes the site a build from nothing writes, without a traceback."""
+    db = _copy(base, tmp_path)
+    _cli("--db", db, "edit", "event-000020", "--body", "A new body.")
+    _cli("--db", db, "edit", "event-000021", "--title", "A new title")
+    kept = snapshot.path(tmp_path / "site")
+    data = kept.read_bytes()
+    if damage == "garbage":
+        kept.write_bytes(b"not a snapshot" * 100)
+    elif damage == "truncated":
+        kept.write_bytes(data[: len(data) // 2])
+    elif damage == "zeroed events":  # the events' bytes, at the same length: they cannot be decoded
+        kept.write_bytes(bytes(len(data) // 3) + data[len(data) // 3:])
+    elif damage == "folder":
+        kept.unlink()
+        kept.mkdir()
+    elif damage == "changes garbage":
+        (kept.parent / snapshot.CHANGES).write_bytes(b"\x00" * 50)
+    elif damage == "no pieces":  # the fragment store is gone: the bodies cannot be taken back
+        for segment in store_dir(tmp_path / "site").glob("seg-*"):
+            segment.unlink()
+    report = build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    assert "events/event-000020/index.html" in report.written_paths
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    assert _files(tmp_path / "site") == _files(tmp_path / "fresh")
+    assert snapshot.load(tmp_path / "site") is not None  # and a good one is kept again
+
+
+def test_another_database_or_other_options_read_everything(base: Path, tmp_path: Path) -> None:
+    """A snapshot answers for the database and the options it was built from: another
+    file with its own revisions, another base URL, reads and plans everything."""
+    db = _copy(base, tmp_path)
+    other = tmp_path / "other.db"
+    (tmp_path / "few.json").write_text(json.dumps(bench.generate(12, seed=9), ensure_ascii=False), encoding="utf-8")
+    _cli("--db", str(other), "import", str(tmp_path / "few.json"))
+    previous = snapshot.load(tmp_path / "site")
+    assert chronology.read(f"sqlite:///{other}", previous=previous.chronology).fresh is None
+    build_from_database(f"sqlite:///{other}", tmp_path / "site", jobs=1)
+    build_site(chronology.read(f"sqlite:///{other}"), tmp_path / "fresh", jobs=1)
+    assert _files(tmp_path / "site") == _files(tmp_path / "fresh")
+    # back to the first file, with another base URL
+    build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    _cli("--db", db, "edit", "event-000020", "--body", "A new body.")
+    build_from_database(f"sqlite:///{db}", tmp_path / "site", base_url="/kling/", jobs=1)
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh2", base_url="/kling/", jobs=1)
+    assert _files(tmp_path / "site") == _files(tmp_path / "fresh2")
+
+
+def test_a_patched_whole_site_file_is_the_joined_one(base: Path, tmp_path: Path, monkeypatch) -> None:
+    """events.json, calendar.ics and the search text chunk are patched from the live
+    files (copied in the kernel around the changed pieces): the bytes are those of
+    joining every piece, and the patch was used."""
+    from timeline import output
+    db = _copy(base, tmp_path)
+    for n in (3, 30, 59):
+        _cli("--db", db, "edit", f"event-{n:06d}", "--body", f"Body {n} changed.")
+    patched = []
+    real = output._patched
+    monkeypatch.setattr(output, "_patched", lambda fd, page, base_: patched.append(base_[0]) or real(fd, page, base_))
+    report = build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    assert {"events.json", "calendar.ics"} <= {Path(p).name for p in patched}
+    assert {"events.json", "calendar.ics"} <= set(report.written_paths)
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    for name in ("events.json", "calendar.ics", *[p for p in report.written_paths if p.startswith("search/text")]):
+        assert (tmp_path / "site" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name

@@ -1227,14 +1227,19 @@ def build_from_database(url: str, out_dir: Path, **options) -> BuildReport:
     """Build the site of the database at `url` (build_site's options): read only what
     moved since the snapshot the last build left, when there is one it can use."""
     from timeline import chronology
+    started = time.perf_counter()
     previous = snapshot.load(Path(out_dir))
-    chrono = chronology.read(url, previous=previous.chronology if previous else None)
-    if chrono.fresh is not None:
-        try:
-            return build_site(chrono, out_dir, previous=previous, **options)
-        except Stale:
-            chrono = chronology.read(url)
-    return build_site(chrono, out_dir, **options)
+    report = None
+    try:
+        chrono = chronology.read(url, previous=previous.chronology if previous else None)
+        if chrono.fresh is not None:
+            report = build_site(chrono, out_dir, previous=previous, **options)
+    except (Stale, snapshot.Unreadable):
+        chrono = chronology.read(url)
+    if report is None:
+        report = build_site(chrono, out_dir, **options)
+    report.seconds = time.perf_counter() - started  # (the reading too)
+    return report
 
 
 def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, progress, previous) -> BuildReport:
@@ -1287,12 +1292,15 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
         saving = time.perf_counter()
         site.fragments.save(keep={kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", b"ics",
                                                                   TEXT_KIND]})
-        if chrono.revs is not None:
-            snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context,
-                                                     site.index_state()),
-                          previous, chrono.fresh, moved=not same_places)
-        else:
+        if chrono.revs is None:  # (not read from a SQLite file)
             snapshot.forget(out_dir)
+        else:
+            try:
+                snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context,
+                                                         site.index_state()),
+                              previous, chrono.fresh, moved=not same_places)
+            except OSError:  # (a cache: the site is built; the next build reads everything)
+                snapshot.forget(out_dir)
     report.seconds = time.perf_counter() - started
     report.phases.update(index=indexed - started, plan=planned - indexed,
                          cache=report.seconds - (saving - started))

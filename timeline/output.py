@@ -34,15 +34,11 @@ import functools
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
-import pickle
-import queue
 import shutil
 import signal
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -344,6 +340,7 @@ def _clone(live: Path, spare: Path, files: dict[str, tuple[str, str]]) -> None:
     def link(chunk: list[str]) -> None:
         for p in chunk:
             os.link(live / p, spare / p)
+    from concurrent.futures import ThreadPoolExecutor  # (here: a rebuild that links nothing needs none)
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(link, [paths[i:i + 2000] for i in range(0, len(paths), 2000)]))
     _write_manifest(spare, files)
@@ -527,6 +524,7 @@ def _run_round(site, tasks: list, workers: int, advance) -> None:
         for task in tasks:
             take(_task(task))
         return
+    import multiprocessing  # (here: a build too small to fork needs none)
     ctx = multiprocessing.get_context("fork")
     _libc()  # loaded before forking, so that each worker need not load it
     counter, results = ctx.Value("q", 0), ctx.Queue()
@@ -596,6 +594,7 @@ def _helper(tasks: list, counter, results, parent: int, limit: int) -> None:
             results.put(("done", _task(tasks[k])))
         results.put(("end", None))
     except BaseException as e:  # the build raises it (a BuildError names the template)
+        import pickle
         try:
             pickle.dumps(e)
         except Exception:
@@ -607,6 +606,7 @@ def _receive(results, procs, running: int, take, ended, *, wait: bool) -> int:
     """Take what the workers sent: everything there is, or (wait) at least one message.
     A worker that ends is replaced when ended() says so. Returns how many workers are
     still running."""
+    import queue
     while running:
         try:
             kind, value = results.get(timeout=1.0) if wait else results.get_nowait()

@@ -23,8 +23,11 @@ would without it.
 
 from __future__ import annotations
 
+import array
 import marshal
+import operator
 import os
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +35,17 @@ from pathlib import Path
 from timeline.chronology import Chronology
 from timeline.fragments import store_dir
 
-FORMAT = "timeline-snapshot-2"
+FORMAT = "timeline-snapshot-3"
 NAME = "snapshot"
 CHANGES = "snapshot-changes"
 HELD = "snapshot-held"   # the whole snapshot while a build runs (see hold)
 # Events changed since the whole snapshot was written, at most this share of them: a
 # build writes only what changed (the changes file), not the whole snapshot again.
 CHANGES_SHARE = 0.05
+
+
+class Unreadable(Exception):
+    """Part of the snapshot cannot be read: read the whole chronology instead."""
 
 
 @dataclass
@@ -55,26 +62,30 @@ class Snapshot:
 
 
 class Events(Sequence):
-    """The snapshot's events, each kept as marshal bytes and decoded when first used: a
-    rebuild that indexes nothing again reads the few events its pages show."""
+    """The snapshot's events, each kept as marshal bytes (event i at data[ends[i - 1]:
+    ends[i]]) and decoded when first used: a rebuild that indexes nothing again reads the
+    few events its pages show."""
 
-    def __init__(self, blobs: list[bytes], decoded: dict[int, dict] | None = None):
-        self._blobs = blobs
+    def __init__(self, data: bytes, ends: array.array, decoded: dict[int, dict] | None = None):
+        self._data, self._ends = data, ends
         self._decoded: dict[int, dict] = dict(decoded or {})
 
     def __len__(self) -> int:
-        return len(self._blobs)
+        return len(self._ends)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[n] for n in range(*i.indices(len(self._blobs)))]
+            return [self[n] for n in range(*i.indices(len(self._ends)))]
         if i < 0:
-            i += len(self._blobs)
+            i += len(self._ends)
         e = self._decoded.get(i)
         if e is None:
-            e = marshal.loads(self._blobs[i])
-            if not isinstance(e, dict) or not is_light(e):
-                raise ValueError(f"snapshot event {i} is not an event without its body")
+            try:
+                e = marshal.loads(self.blob(i))
+            except (EOFError, ValueError, TypeError):
+                e = None
+            if not isinstance(e, dict) or not is_light(e) or "slug" not in e:
+                raise Unreadable(f"the snapshot's event {i} cannot be read")
             self._decoded[i] = e
         return e
 
@@ -82,15 +93,17 @@ class Events(Sequence):
         self._decoded[i] = event
 
     def __iter__(self) -> Iterator[dict]:
-        return (self[i] for i in range(len(self._blobs)))
+        return (self[i] for i in range(len(self._ends)))
 
     def __copy__(self) -> Events:
-        return Events(self._blobs, self._decoded)
+        return Events(self._data, self._ends, self._decoded)
 
     def blob(self, i: int) -> bytes:
         """Event i (without its body) as marshal bytes."""
         e = self._decoded.get(i)
-        return self._blobs[i] if e is None else marshal.dumps(light(e))
+        if e is not None:
+            return marshal.dumps(light(e))
+        return self._data[self._ends[i - 1] if i else 0:self._ends[i]]
 
 
 def light(event: dict) -> dict:
@@ -129,26 +142,42 @@ def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh:
                                       {i: light(c.events[i]) for i in sorted(changed)}))
             os.replace(folder / HELD, folder / NAME)
             return
+    # the events one after another, written as they are made (at 100,000 events, 80 MB
+    # not held at once), then the rest and, in the last 8 bytes, where the rest begins
     events = c.events
-    blobs = [events.blob(i) for i in range(len(events))] if isinstance(events, Events) else \
-        [marshal.dumps(light(e)) for e in events]
-    _write(folder / NAME, (FORMAT, os.urandom(16), snap.fingerprint, blobs, c.ids, c.revs, c.sources,
-                           c.observations, c.series, c.tags, b"".join(snap.ekeys), b"".join(snap.lkeys),
-                           snap.context, snap.index))
+    blob = events.blob if isinstance(events, Events) else (lambda i: marshal.dumps(light(events[i])))
+    tmp = folder / (NAME + ".tmp")
+    _unlink(tmp)
+    ends, at = array.array("Q"), 0
+    with open(tmp, "wb", buffering=1 << 20) as f:
+        for i in range(len(events)):
+            data = blob(i)
+            f.write(data)
+            at += len(data)
+            ends.append(at)
+        f.write(marshal.dumps((FORMAT, os.urandom(16), snap.fingerprint, ends.tobytes(), c.ids, c.revs,
+                               c.sources, c.observations, c.series, c.tags, b"".join(snap.ekeys),
+                               b"".join(snap.lkeys), snap.context, snap.index)))
+        f.write(at.to_bytes(8, "little"))
+    os.replace(tmp, folder / NAME)
     _unlink(folder / HELD)
 
 
 def _write(target: Path, data) -> None:
     tmp = target.with_name(target.name + ".tmp")
+    _unlink(tmp)
     tmp.write_bytes(marshal.dumps(data))
     os.replace(tmp, target)
 
 
 def _unlink(target: Path) -> None:
+    """Remove a file, or a folder someone put in its place."""
     try:
         os.unlink(target)
     except (FileNotFoundError, NotADirectoryError):
         pass
+    except (IsADirectoryError, PermissionError):
+        shutil.rmtree(target, ignore_errors=True)
 
 
 def hold(out_dir: Path) -> None:
@@ -157,10 +186,11 @@ def hold(out_dir: Path) -> None:
     it back, or writes a new one)."""
     folder = path(out_dir).parent
     _unlink(folder / CHANGES)
-    try:
+    _unlink(folder / HELD)
+    if (folder / NAME).is_file():
         os.replace(folder / NAME, folder / HELD)
-    except (FileNotFoundError, NotADirectoryError):
-        _unlink(folder / HELD)
+    else:
+        _unlink(folder / NAME)
 
 
 def forget(out_dir: Path) -> None:
@@ -178,10 +208,17 @@ def _keys(data: bytes, count: int) -> list[bytes] | None:
 def load(out_dir: Path) -> Snapshot | None:
     """The snapshot kept for the site at `out_dir`, or None (none, or not readable)."""
     try:
-        (fmt, token, fp, blobs, ids, revs, sources, observations, series, tags, ekeys, lkeys, context,
-         index) = marshal.loads(path(out_dir).read_bytes())
-        if fmt != FORMAT or not (isinstance(blobs, list) and isinstance(ids, list) and isinstance(revs, dict)
-                                 and isinstance(index, dict) and len(blobs) == len(ids) == len(revs) - 1):
+        data = path(out_dir).read_bytes()
+        rest = int.from_bytes(data[-8:], "little")
+        (fmt, token, fp, ends, ids, revs, sources, observations, series, tags, ekeys, lkeys, context,
+         index) = marshal.loads(memoryview(data)[rest:-8])
+        offsets = array.array("Q")
+        offsets.frombytes(ends)
+        if fmt != FORMAT or not (isinstance(ids, list) and isinstance(revs, dict) and isinstance(index, dict)
+                                 and len(offsets) == len(ids) == len(revs) - 1
+                                 and (not offsets or offsets[-1] == rest)):
+            return None
+        if any(map(operator.gt, offsets, offsets[1:])):
             return None
         decoded: dict[int, dict] = {}
         changed: frozenset[int] = frozenset()
@@ -189,16 +226,16 @@ def load(out_dir: Path) -> Snapshot | None:
             fmt2, base, revs2, ekeys2, lkeys2, moved = marshal.loads(path(out_dir).with_name(CHANGES).read_bytes())
             if fmt2 == fmt and base == token and isinstance(moved, dict) and isinstance(revs2, dict) \
                     and revs2.keys() == revs.keys() \
-                    and all(isinstance(i, int) and 0 <= i < len(blobs) and isinstance(e, dict) and is_light(e)
+                    and all(isinstance(i, int) and 0 <= i < len(offsets) and isinstance(e, dict) and is_light(e)
                             for i, e in moved.items()):
                 revs, ekeys, lkeys, decoded, changed = revs2, ekeys2, lkeys2, moved, frozenset(moved)
         except (OSError, EOFError, ValueError, TypeError):
             pass
-        ekeys, lkeys = _keys(ekeys, len(blobs)), _keys(lkeys, len(blobs))
+        ekeys, lkeys = _keys(ekeys, len(offsets)), _keys(lkeys, len(offsets))
         if ekeys is None or lkeys is None:
             return None
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return Snapshot(Chronology(events=Events(blobs, decoded), sources=sources, observations=observations,
+    return Snapshot(Chronology(events=Events(data, offsets, decoded), sources=sources, observations=observations,
                                series=series, tags=tags, ids=ids, revs=revs),
                     fp, ekeys, lkeys, context, index, token, changed)
