@@ -65,7 +65,15 @@ TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store,
 
 class Stale(Exception):
     """The chronology was read against a snapshot (chronology.read's `previous`) that this
-    build cannot use: read the whole chronology and build again."""
+    build cannot use: read the whole chronology and build again. `damaged`: a stored
+    piece is not what it should be (the build drops the fragment store)."""
+
+    def __init__(self, message: str, damaged: bool = False):
+        super().__init__(message)
+        self.damaged = damaged
+
+    def __reduce__(self):  # (raised in a worker, re-raised in the build process)
+        return Stale, (str(self), self.damaged)
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -171,6 +179,9 @@ class Site:
         self._citations: dict[str, dict[int, tuple[dict, dict]]] = {lang: {} for lang in self.langs}
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
         self._last_summary: tuple[str | None, str] = (None, "")
+        # the files joined from pieces as the last build left them: path -> (inode, size,
+        # modification time); one still so may be patched rather than joined again
+        self.written_files: dict[str, tuple] = previous.files if previous is not None else {}
         # a tag's Chinese name, where it has one (Chronology.tags)
         self.tag_zh = {(t["kind"], t["name"]): t["name_zh"] for t in chrono.tags if t.get("name_zh")}
         self.sources = self.chrono.sources
@@ -353,9 +364,14 @@ class Site:
         e = self.events[i]
         if snapshot.is_light(e):
             piece = self.fragments.cached(b"json", self.ekeys[i])
-            if piece is None:
-                raise Stale(f"no stored piece for {e['slug']}")
-            e = self.events[i] = json.loads(piece)
+            try:
+                whole = json.loads(piece) if piece is not None else None
+            except ValueError:  # (a damaged store)
+                whole = None
+            # (and the piece must be the event the snapshot holds, but for the bodies)
+            if not isinstance(whole, dict) or snapshot.is_light(whole) or snapshot.light(whole) != e:
+                raise Stale(f"the stored piece of {e['slug']} is not the event", damaged=True)
+            e = self.events[i] = whole
         return e
 
     def neighbours(self, i: int) -> tuple[int | None, int | None]:
@@ -1119,6 +1135,10 @@ class Site:
         # event's digest too)
         self.fragments.ensure(b"ics", self.ekeys[i], functools.partial(self.ics_piece, i))
 
+    def joined_paths(self) -> list[str]:
+        """The files joined from stored pieces (render_export, render_ics, render_search_text)."""
+        return ["events.json", "calendar.ics"] + [f"search/text-{k}.json" for k in range(len(self.search_chunks))]
+
     def events_read(self, page: Page) -> range | None:
         """The events a page reads, when they are one run (the search chunks): the page is
         rendered in the worker task that renders those events."""
@@ -1286,8 +1306,11 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
                 if not site.fragments.has_all(b"json", [key for i, key in enumerate(site.ekeys) if i not in fresh]):
                     raise Stale("the fragment store lacks an event kept without its body")
             report = output.write_site(site, pages, out_dir, jobs=jobs, progress=progress, complete=complete)
-        except BaseException:
-            site.fragments.abandon()
+        except BaseException as e:
+            if isinstance(e, Stale) and e.damaged:
+                site.fragments.discard()
+            else:
+                site.fragments.abandon()
             raise
         saving = time.perf_counter()
         site.fragments.save(keep={kind: site.ekeys for kind in [*site.card_kinds.values(), b"json", b"ics",
@@ -1296,8 +1319,12 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
             snapshot.forget(out_dir)
         else:
             try:
+                files = {}
+                for path in site.joined_paths():
+                    st = os.stat(out_dir / path)
+                    files[path] = (st.st_ino, st.st_size, st.st_mtime_ns)
                 snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context,
-                                                         site.index_state()),
+                                                         site.index_state(), files),
                               previous, chrono.fresh, moved=not same_places)
             except OSError:  # (a cache: the site is built; the next build reads everything)
                 snapshot.forget(out_dir)

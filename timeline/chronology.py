@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from timeline import config, migrations, records
+from timeline.errors import DatabaseError
 from timeline.records import StoredDate
 
 
@@ -53,7 +54,7 @@ _SQL = {
     "tags": "SELECT id, kind, name FROM tag",
     "event_tags": "SELECT event_id, tag_id FROM eventtag ORDER BY event_id, position",
     "sources": "SELECT id, key, title, publisher, author, url, published, language "
-               "FROM source ORDER BY key",
+               "FROM source ORDER BY key",   # (_SOURCE_COLUMNS)
     "citations": "SELECT event_id, source_id, locator FROM citation "
                  "ORDER BY event_id, position",
     "translations": "SELECT event_id, lang, title, body FROM translation",
@@ -63,8 +64,11 @@ _SQL = {
               "ORDER BY key",
     "tag_names": "SELECT kind, name, name_zh FROM tag WHERE name_zh IS NOT NULL "
                  "ORDER BY kind, name",
-    "revisions": "SELECT event_id, rev FROM revision",
+    # (the rows of events that exist: a REPLACE that gives an event a new id deletes the
+    # old row without the delete trigger)
+    "revisions": "SELECT event_id, rev FROM revision WHERE event_id = 0 OR event_id IN (SELECT id FROM event)",
 }
+_SOURCE_COLUMNS = ("id", "key", "title", "publisher", "author", "url", "published", "language")
 # Of the events that moved since a previous read, at most this share is read again on its
 # own; more, and the whole chronology is read (as fast, and simpler).
 REREAD_SHARE = 0.05
@@ -87,6 +91,12 @@ def read(url: str, previous: Chronology | None = None) -> Chronology:
                         if since is not None:
                             return since
                     return load(conn)
+        except sqlite3.OperationalError as e:
+            if "decode" in str(e):  # text that is not UTF-8, written past timeline
+                raise DatabaseError(f"{path}: {str(e).splitlines()[0][:200]}; fix it with timeline edit "
+                                    "or sqlite3") from None
+        except DatabaseError as e:
+            raise DatabaseError(f"{path}: {e}") from None
         except sqlite3.Error:
             pass  # not readable this way (not a database, an old schema): db.connect says
     from timeline import db
@@ -121,6 +131,27 @@ def _schema_version(conn: sqlite3.Connection) -> int | None:
     return int(row[0]) if row and str(row[0]).isdigit() else None
 
 
+# Columns that hold text (None: or NULL). Written through timeline they do; a value of
+# another type (written with sqlite3: a number, a BLOB) would stop a build further on.
+_TEXT = {"slug": True, "title": True, "category": True, "body": True, "lang": True, "date_text": True,
+         "date_base": False, "date_start": True, "date_end": True, "date_precision": True, "date_edtf": True,
+         "key": True, "kind": True, "name": True, "publisher": False, "author": False, "url": False,
+         "published": False, "language": False}
+
+
+def _check_text(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Refuse, in one line, a row (its first column: its id) whose text column holds
+    something else."""
+    for n, column in enumerate(columns):
+        required = _TEXT.get(column)
+        if required is None:
+            continue
+        bad = next((r for r in rows if type(r[n]) is not str and (required or r[n] is not None)), None)
+        if bad is not None:
+            raise DatabaseError(f"table {table}, row {bad[0]}: {column} is not text ({type(bad[n]).__name__}); "
+                                "fix it with timeline edit or sqlite3")
+
+
 def _rows(conn, sql: str, params=()) -> list[tuple]:
     cursor = conn.cursor()
     try:
@@ -133,8 +164,10 @@ def _rows(conn, sql: str, params=()) -> list[tuple]:
 def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | None:
     """`previous` with the events whose revision moved read again (see read), or None
     when the whole chronology must be read."""
-    revs = dict(_rows(conn, _SQL["revisions"]))
+    revs = _revisions(conn)
     old = previous.revs
+    if revs is None:
+        return None
     if revs.get(0) is None or revs.get(0) != old.get(0) or revs.keys() != old.keys():
         return None
     moved = [event_id for event_id, rev in revs.items() if old[event_id] != rev]
@@ -152,6 +185,11 @@ def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | 
                   for part in ("event_tags", "citations", "translations")]
         tag_rows = _rows(conn, "SELECT id, kind, name FROM tag WHERE id IN "
                          f"(SELECT tag_id FROM eventtag WHERE event_id IN ({marks}))", moved)
+        for table, columns, checked in (("event", EVENT_COLUMNS, event_rows),
+                                        ("source", ("id", "title", "publisher", "url", "published"), source_rows),
+                                        ("tag", ("id", "kind", "name"), tag_rows),
+                                        ("translation", ("event_id", "lang", "title", "body"), linked[2])):
+            _check_text(table, columns, checked)
         read_now = events_from_rows(event_rows, tag_rows, linked[0], source_rows, linked[1], linked[2])
         at = {event_id: n for n, event_id in enumerate(previous.ids)}
         for row, event in zip(event_rows, read_now):
@@ -167,6 +205,16 @@ def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | 
                       fresh=sorted(fresh))
 
 
+def _revisions(conn: sqlite3.Connection) -> dict[int, int] | None:
+    """The revision of every event (and row 0), or None when they cannot be trusted: a
+    trigger is missing (a tool that rebuilds a table drops them) or an event has none.
+    The next write through db.connect puts them back (migrations.repair_revisions)."""
+    (triggers, rows, events, shared), = _rows(conn, migrations.TRACKED)
+    if (triggers, rows, shared) != (migrations.REVISION_TRIGGERS, events, 1):
+        return None
+    return dict(_rows(conn, _SQL["revisions"]))
+
+
 def load(conn) -> Chronology:
     """The whole chronology through a DB-API connection, in one pass per table."""
 
@@ -174,13 +222,17 @@ def load(conn) -> Chronology:
         return _rows(conn, _SQL[part])
 
     with gc_paused():
-        event_rows = rows("events")
-        source_rows = rows("sources")
+        event_rows, source_rows, tag_rows, translations = (
+            rows("events"), rows("sources"), rows("tags"), rows("translations"))
+        for table, columns, checked in (("event", EVENT_COLUMNS, event_rows), ("source", _SOURCE_COLUMNS, source_rows),
+                                        ("tag", ("id", "kind", "name"), tag_rows),
+                                        ("translation", ("event_id", "lang", "title", "body"), translations)):
+            _check_text(table, columns, checked)
         events = events_from_rows(
-            event_rows, rows("tags"), rows("event_tags"),
+            event_rows, tag_rows, rows("event_tags"),
             [(sid, title, publisher, url, published)
              for sid, _, title, publisher, _, url, published, _ in source_rows],
-            rows("citations"), rows("translations"))
+            rows("citations"), translations)
         source_keys = {r[0]: r[1] for r in source_rows}
         slugs = {r[0]: r[1] for r in event_rows}
         # (an observation of a missing source is left out, as a citation of one is:
@@ -195,7 +247,7 @@ def load(conn) -> Chronology:
         sources = [records.source_dict(*r[1:]) for r in source_rows]
         series = [records.series_dict(*r) for r in rows("series")]
         tags = [records.tag_names_dict(*r) for r in rows("tag_names")]
-        revs = dict(rows("revisions")) if isinstance(conn, sqlite3.Connection) else None
+        revs = _revisions(conn) if isinstance(conn, sqlite3.Connection) else None
     return Chronology(events=events, sources=sources, observations=observations,
                       series=series, tags=tags, ids=[r[0] for r in event_rows] if revs else None, revs=revs)
 

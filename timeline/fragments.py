@@ -298,6 +298,12 @@ class FragmentStore:
         if self.path is not None and not (self.path / INDEX).exists():
             shutil.rmtree(self.path, ignore_errors=True)
 
+    def discard(self) -> None:
+        """After a failed build that found a damaged piece: the next build starts afresh."""
+        self.abandon()
+        if self.path is not None:
+            _delete(str(self.path / INDEX))
+
     # ------------------------------------------------------------ housekeeping
     def _compact_needed(self) -> bool:
         """More than half the space is dead pieces, or small builds left many segments."""

@@ -68,6 +68,10 @@ REVISION_TABLES = {"event": "self", "translation": "event", "citation": "event",
                    "source": "shared", "tag": "shared", "observation": "shared", "series": "shared"}
 # an event's columns that no page shows (stamped by every save, even of the same data)
 _UNSHOWN = {"created", "updated"}
+REVISION_TRIGGERS = 3 * len(REVISION_TABLES)   # insert, update, delete on each table
+TRACKED = ("SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'revision\\_%' "
+            "ESCAPE '\\'), (SELECT count(*) FROM revision WHERE event_id IN (SELECT id FROM event)), "
+            "(SELECT count(*) FROM event), (SELECT count(*) FROM revision WHERE event_id = 0)")
 
 
 def add_revisions(conn: Connection) -> None:
@@ -97,6 +101,26 @@ def add_revisions(conn: Connection) -> None:
             when = f" WHEN {changed}" if action == "UPDATE" else ""
             run(f"CREATE TRIGGER revision_{table}_{action.lower()} AFTER {action} ON {table}{when} "
                 f"BEGIN {'; '.join(statements)}; END")
+
+
+def repair_revisions(conn: Connection) -> None:
+    """Put the revision table and its triggers back when something took any away (a tool
+    that rebuilds a table drops its triggers; a row can be deleted by hand): each event
+    gets a new revision, so the next build reads everything, edits made meanwhile too."""
+    from sqlalchemy.exc import OperationalError
+    if conn.dialect.name != "sqlite":
+        return
+    try:
+        triggers, rows, events, shared = conn.exec_driver_sql(TRACKED).one()
+        if (triggers, rows, shared) == (REVISION_TRIGGERS, events, 1):
+            return
+    except OperationalError:  # (no revision table)
+        pass
+    for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND name LIKE 'revision\\_%' ESCAPE '\\'").fetchall():
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    conn.exec_driver_sql("DROP TABLE IF EXISTS revision")
+    add_revisions(conn)
 
 
 def _v4_to_v5(conn: Connection) -> None:
@@ -148,6 +172,7 @@ def migrate(conn: Connection) -> int:
         MIGRATIONS[step](conn)
     if version != SCHEMA_VERSION:
         _set_version(conn, SCHEMA_VERSION, insert=False)
+    repair_revisions(conn)
     return version
 
 

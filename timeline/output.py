@@ -140,15 +140,20 @@ def _write_new(path: str, data, base: tuple[str, str] | None = None) -> None:
         os.close(fd)
 
 
-def _patched(fd: int, page: Joined, base: tuple[str, str]) -> bool:
+def _patched(fd: int, page: Joined, base: tuple[str, str, tuple]) -> bool:
     """Write a Joined page into the new file `fd` from the live page it differs from in a
-    few pieces (base: its path and its digest in the live manifest), copying the rest in
-    the kernel (Joined.patch); False, having written nothing, when that cannot be done."""
+    few pieces (base: its path, its digest in the live manifest, and the inode, size and
+    modification time it had when the last build wrote it: a file edited since is joined
+    again), copying the rest in the kernel (Joined.patch); False, having written nothing,
+    when that cannot be done."""
     try:
         old = os.open(base[0], os.O_RDONLY)
     except OSError:
         return False
     try:
+        st = os.fstat(old)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != tuple(base[2]):
+            return False
         ops = page.patch(old, base[1])
         if ops is None:
             return False
@@ -258,7 +263,9 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, str, bool]]:
         if old is not None and old[1] == digest and _try_link(target, join(live, page.path)):
             out.append((n, digest, False))
         else:
-            put(target, data, base=(join(live, page.path), old[1]) if old and isinstance(data, Joined) else None)
+            written = site.written_files.get(page.path)   # (see _patched)
+            put(target, data, base=(join(live, page.path), old[1], written)
+                if old and written and isinstance(data, Joined) else None)
             out.append((n, digest, True))
     return out
 
@@ -336,14 +343,19 @@ def _clone(live: Path, spare: Path, files: dict[str, tuple[str, str]]) -> None:
     for d in dirs:
         os.makedirs(spare / d, exist_ok=True)
     paths = list(files)
+    gone: list[str] = []
 
     def link(chunk: list[str]) -> None:
         for p in chunk:
-            os.link(live / p, spare / p)
+            try:
+                os.link(live / p, spare / p)
+            except FileNotFoundError:  # deleted by hand: the next build that writes puts it back
+                gone.append(p)
     from concurrent.futures import ThreadPoolExecutor  # (here: a rebuild that links nothing needs none)
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(link, [paths[i:i + 2000] for i in range(0, len(paths), 2000)]))
-    _write_manifest(spare, files)
+    missing = set(gone)
+    _write_manifest(spare, {p: v for p, v in files.items() if p not in missing})
 
 
 # ---------------------------------------------------------------- the build
@@ -457,7 +469,7 @@ def _write_locked(site, pages, out_dir, jobs, progress, report, complete):
         _remove(spare, path)
     report.removed = len(live_man.keys() - new_man.keys())
     if live_exists:
-        _carry_foreign(out_dir, spare, live_man)
+        _carry_foreign(out_dir, spare, live_man, new_man)
 
     # 3. commit
     t0 = time.perf_counter()
@@ -704,9 +716,10 @@ def _remove(tree: Path, path: str) -> None:
             break
 
 
-def _carry_foreign(live: Path, spare: Path, live_man: dict) -> None:
-    """Top-level entries of the live folder that no build wrote (.git, CNAME, .nojekyll)."""
-    ours = {p.split("/", 1)[0] for p in live_man} | {MANIFEST}
+def _carry_foreign(live: Path, spare: Path, live_man: dict, new_man: dict) -> None:
+    """Top-level entries of the live folder that no build wrote (.git, CNAME, .nojekyll):
+    neither the last build (its manifest, when it can be read) nor this one."""
+    ours = {p.split("/", 1)[0] for p in live_man} | {p.split("/", 1)[0] for p in new_man} | {MANIFEST}
     for entry in os.scandir(live):
         if entry.name in ours:
             continue

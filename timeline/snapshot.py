@@ -35,7 +35,7 @@ from pathlib import Path
 from timeline.chronology import Chronology
 from timeline.fragments import store_dir
 
-FORMAT = "timeline-snapshot-3"
+FORMAT = "timeline-snapshot-4"
 NAME = "snapshot"
 CHANGES = "snapshot-changes"
 HELD = "snapshot-held"   # the whole snapshot while a build runs (see hold)
@@ -56,6 +56,7 @@ class Snapshot:
     lkeys: list[bytes]       # what a link to each event shows, digested
     context: bytes           # what those digests took from other events and sources, digested
     index: dict              # build.Site.index_state(): the indexes of the whole chronology
+    files: dict              # the files joined from pieces: path -> (inode, size, mtime) when written
     # the whole snapshot this one was read from (its token), and the events changed since
     base: bytes | None = None
     changed: frozenset[int] = frozenset()
@@ -139,7 +140,7 @@ def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh:
         changed = previous.changed | set(fresh)
         if len(changed) <= CHANGES_SHARE * len(c.events) and (folder / HELD).is_file():
             _write(folder / CHANGES, (FORMAT, previous.base, c.revs, b"".join(snap.ekeys), b"".join(snap.lkeys),
-                                      {i: light(c.events[i]) for i in sorted(changed)}))
+                                      {i: light(c.events[i]) for i in sorted(changed)}, snap.files))
             os.replace(folder / HELD, folder / NAME)
             return
     # the events one after another, written as they are made (at 100,000 events, 80 MB
@@ -157,7 +158,7 @@ def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh:
             ends.append(at)
         f.write(marshal.dumps((FORMAT, os.urandom(16), snap.fingerprint, ends.tobytes(), c.ids, c.revs,
                                c.sources, c.observations, c.series, c.tags, b"".join(snap.ekeys),
-                               b"".join(snap.lkeys), snap.context, snap.index)))
+                               b"".join(snap.lkeys), snap.context, snap.index, snap.files)))
         f.write(at.to_bytes(8, "little"))
     os.replace(tmp, folder / NAME)
     _unlink(folder / HELD)
@@ -211,10 +212,11 @@ def load(out_dir: Path) -> Snapshot | None:
         data = path(out_dir).read_bytes()
         rest = int.from_bytes(data[-8:], "little")
         (fmt, token, fp, ends, ids, revs, sources, observations, series, tags, ekeys, lkeys, context,
-         index) = marshal.loads(memoryview(data)[rest:-8])
+         index, files) = marshal.loads(memoryview(data)[rest:-8])
         offsets = array.array("Q")
         offsets.frombytes(ends)
         if fmt != FORMAT or not (isinstance(ids, list) and isinstance(revs, dict) and isinstance(index, dict)
+                                 and isinstance(files, dict)
                                  and len(offsets) == len(ids) == len(revs) - 1
                                  and (not offsets or offsets[-1] == rest)):
             return None
@@ -223,12 +225,13 @@ def load(out_dir: Path) -> Snapshot | None:
         decoded: dict[int, dict] = {}
         changed: frozenset[int] = frozenset()
         try:
-            fmt2, base, revs2, ekeys2, lkeys2, moved = marshal.loads(path(out_dir).with_name(CHANGES).read_bytes())
+            fmt2, base, revs2, ekeys2, lkeys2, moved, files2 = marshal.loads(
+                path(out_dir).with_name(CHANGES).read_bytes())
             if fmt2 == fmt and base == token and isinstance(moved, dict) and isinstance(revs2, dict) \
-                    and revs2.keys() == revs.keys() \
+                    and revs2.keys() == revs.keys() and isinstance(files2, dict) \
                     and all(isinstance(i, int) and 0 <= i < len(offsets) and isinstance(e, dict) and is_light(e)
                             for i, e in moved.items()):
-                revs, ekeys, lkeys, decoded, changed = revs2, ekeys2, lkeys2, moved, frozenset(moved)
+                revs, ekeys, lkeys, decoded, changed, files = revs2, ekeys2, lkeys2, moved, frozenset(moved), files2
         except (OSError, EOFError, ValueError, TypeError):
             pass
         ekeys, lkeys = _keys(ekeys, len(offsets)), _keys(lkeys, len(offsets))
@@ -238,4 +241,4 @@ def load(out_dir: Path) -> Snapshot | None:
         return None
     return Snapshot(Chronology(events=Events(data, offsets, decoded), sources=sources, observations=observations,
                                series=series, tags=tags, ids=ids, revs=revs),
-                    fp, ekeys, lkeys, context, index, token, changed)
+                    fp, ekeys, lkeys, context, index, files, token, changed)
