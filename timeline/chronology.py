@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import copy
 import gc
+import json
 import os
 import sqlite3
+from operator import itemgetter
+from types import NoneType
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,9 +67,13 @@ _SQL = {
               "ORDER BY key",
     "tag_names": "SELECT kind, name, name_zh FROM tag WHERE name_zh IS NOT NULL "
                  "ORDER BY kind, name",
+    "revisions": "SELECT event_id, rev FROM revision",
     # (the rows of events that exist: a REPLACE that gives an event a new id deletes the
     # old row without the delete trigger)
-    "revisions": "SELECT event_id, rev FROM revision WHERE event_id = 0 OR event_id IN (SELECT id FROM event)",
+    "revisions of events": "SELECT event_id, rev FROM revision WHERE event_id = 0 OR event_id IN (SELECT id FROM event)",
+    "tracked": "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'revision\\_%' "
+               "ESCAPE '\\'), (SELECT count(*) FROM revision), (SELECT count(*) FROM event), "
+               "(SELECT count(*) FROM revision WHERE event_id = 0)",
 }
 _SOURCE_COLUMNS = ("id", "key", "title", "publisher", "author", "url", "published", "language")
 # Of the events that moved since a previous read, at most this share is read again on its
@@ -144,8 +151,8 @@ def _check_text(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     something else."""
     for n, column in enumerate(columns):
         required = _TEXT.get(column)
-        if required is None:
-            continue
+        if required is None or set(map(type, map(itemgetter(n), rows))) <= ({str} if required else {str, NoneType}):
+            continue   # (the types of the whole column at C speed: the rows are looked at only if one is wrong)
         bad = next((r for r in rows if type(r[n]) is not str and (required or r[n] is not None)), None)
         if bad is not None:
             raise DatabaseError(f"table {table}, row {bad[0]}: {column} is not text ({type(bad[n]).__name__}); "
@@ -176,15 +183,16 @@ def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | 
     events = copy.copy(previous.events)  # (a snapshot's events: decoded when used)
     fresh = []
     if moved:
-        marks = ", ".join("?" * len(moved))
-        event_rows = _rows(conn, _SQL["events"].replace(" ORDER BY", f" WHERE id IN ({marks}) ORDER BY"), moved)
+        ids = (json.dumps(moved),)   # (one parameter, however many events)
+        marks = "SELECT value FROM json_each(?)"
+        event_rows = _rows(conn, _SQL["events"].replace(" ORDER BY", f" WHERE id IN ({marks}) ORDER BY"), ids)
         source_rows = _rows(conn, "SELECT id, title, publisher, url, published FROM source WHERE id IN "
-                            f"(SELECT source_id FROM citation WHERE event_id IN ({marks}))", moved)
+                            f"(SELECT source_id FROM citation WHERE event_id IN ({marks}))", ids)
         linked = [_rows(conn, _SQL[part].replace(" ORDER BY", f" WHERE event_id IN ({marks}) ORDER BY")
-                        if " ORDER BY" in _SQL[part] else _SQL[part] + f" WHERE event_id IN ({marks})", moved)
+                        if " ORDER BY" in _SQL[part] else _SQL[part] + f" WHERE event_id IN ({marks})", ids)
                   for part in ("event_tags", "citations", "translations")]
         tag_rows = _rows(conn, "SELECT id, kind, name FROM tag WHERE id IN "
-                         f"(SELECT tag_id FROM eventtag WHERE event_id IN ({marks}))", moved)
+                         f"(SELECT tag_id FROM eventtag WHERE event_id IN ({marks}))", ids)
         for table, columns, checked in (("event", EVENT_COLUMNS, event_rows),
                                         ("source", ("id", "title", "publisher", "url", "published"), source_rows),
                                         ("tag", ("id", "kind", "name"), tag_rows),
@@ -205,14 +213,18 @@ def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | 
                       fresh=sorted(fresh))
 
 
-def _revisions(conn: sqlite3.Connection) -> dict[int, int] | None:
+def _revisions(conn: sqlite3.Connection, ids: list[int] | None = None) -> dict[int, int] | None:
     """The revision of every event (and row 0), or None when they cannot be trusted: a
-    trigger is missing (a tool that rebuilds a table drops them) or an event has none.
-    The next write through db.connect puts them back (migrations.repair_revisions)."""
-    (triggers, rows, events, shared), = _rows(conn, migrations.TRACKED)
-    if (triggers, rows, shared) != (migrations.REVISION_TRIGGERS, events, 1):
+    trigger is missing (a tool that rebuilds a table drops them) or an event has none
+    (checked against `ids`, the events read, when given). The next write through
+    db.connect puts them back (migrations.repair_revisions)."""
+    (triggers, rows, events, shared), = _rows(conn, _SQL["tracked"])
+    if triggers != migrations.REVISION_TRIGGERS or shared != 1 or rows < events + 1:
         return None
-    return dict(_rows(conn, _SQL["revisions"]))
+    revs = dict(_rows(conn, _SQL["revisions" if rows == events + 1 else "revisions of events"]))
+    if len(revs) != events + 1 or (ids is not None and not revs.keys() - {0} == set(ids)):
+        return None
+    return revs
 
 
 def load(conn) -> Chronology:
@@ -247,7 +259,7 @@ def load(conn) -> Chronology:
         sources = [records.source_dict(*r[1:]) for r in source_rows]
         series = [records.series_dict(*r) for r in rows("series")]
         tags = [records.tag_names_dict(*r) for r in rows("tag_names")]
-        revs = _revisions(conn) if isinstance(conn, sqlite3.Connection) else None
+        revs = _revisions(conn, [r[0] for r in event_rows]) if isinstance(conn, sqlite3.Connection) else None
     return Chronology(events=events, sources=sources, observations=observations,
                       series=series, tags=tags, ids=[r[0] for r in event_rows] if revs else None, revs=revs)
 

@@ -124,7 +124,7 @@ def _digest_of(data: "bytes | Joined") -> str:
     return hashlib.sha256(data).hexdigest()[:32]  # sha256: the CPU's SHA instructions make it the fastest here
 
 
-def _write_new(path: str, data, base: tuple[str, str] | None = None) -> None:
+def _write_new(path: str, data, base: tuple | None = None) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     if not isinstance(data, bytes):
         if base is not None and _patched(fd, data, base):
@@ -178,7 +178,7 @@ def _patched(fd: int, page: Joined, base: tuple[str, str, tuple]) -> bool:
         os.close(old)
 
 
-def _create(path: str, data, base: tuple[str, str] | None = None) -> None:
+def _create(path: str, data, base: tuple | None = None) -> None:
     """Write a new file; a file already there is replaced (never written through)."""
     try:
         _write_new(path, data, base)
@@ -186,7 +186,7 @@ def _create(path: str, data, base: tuple[str, str] | None = None) -> None:
         _put(path, data, base=base)
 
 
-def _put(path: str, data, src: str | None = None, base: tuple[str, str] | None = None) -> None:
+def _put(path: str, data, src: str | None = None, base: tuple | None = None) -> None:
     """Replace `path` (never writing through a shared inode) with data or a link to src."""
     try:
         os.unlink(path)
