@@ -536,19 +536,8 @@ class Site:
         r, fp = self.router, self.fp
         n = len(self.events)
         # event pages first, both languages of an event side by side (they share a body)
-        # (the path route() gives, without building a Route for each of them)
-        # (one key for an event's pages in every language: the path tells them apart)
-        prefixes = [(lang, r.prefix[lang] + "events/") for lang in self.langs]
-        head = _digest(fp, b"event")
-        ekeys, lkeys, events = self.ekeys, self.lkeys, self.events
-        blake2b = hashlib.blake2b
         for i in range(n):
-            before, after = self.neighbours(i)
-            key = blake2b(head + ekeys[i] + b"|" + (lkeys[before] if before is not None else b"")
-                          + (lkeys[after] if after is not None else b""), digest_size=16).digest()
-            seg = segment(events[i]["slug"])
-            for lang, prefix in prefixes:
-                pages.append(Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)))
+            pages += self._event_pages(i)
         for lang in self.langs:
             pages += self._home_pages(lang)
             for y in sorted(self.by_year):
@@ -605,19 +594,10 @@ class Site:
         where they are (slug, dates, category, tags, sources), every other page is as the
         last build planned it."""
         self._layout()
-        r, fp = self.router, self.fp
         n = len(self.events)
-        head = _digest(fp, b"event")
-        ekeys, lkeys = self.ekeys, self.lkeys
         pages: list[Page] = []
-        events = sorted({j for i in shown for j in (i, *self.neighbours(i)) if j is not None})
-        for i in events:
-            before, after = self.neighbours(i)
-            key = hashlib.blake2b(head + ekeys[i] + b"|" + (lkeys[before] if before is not None else b"")
-                                  + (lkeys[after] if after is not None else b""), digest_size=16).digest()
-            seg = segment(self.events[i]["slug"])
-            for lang in self.langs:
-                pages.append(Page(f"{r.prefix[lang]}events/{seg}/index.html", key, "event", (lang, i)))
+        for i in sorted({j for i in shown for j in (i, *self.neighbours(i)) if j is not None}):
+            pages += self._event_pages(i)
         latest = set(range(max(0, n - FEED_SIZE), n))
         chunks = sorted({k for i in shown for k, c in enumerate(self.search_chunks) if i in c})
         cited = {k for i in shown for k in self.event_source_keys[i] if k}
@@ -670,6 +650,20 @@ class Site:
         self.tag_index = {t: k for k, t in enumerate(self.tag_order)}
         self.cat_index = {c: k for k, c in enumerate(self.cat_order)}
         self._facets = _b((self.cat_order, self.tag_order, [len(c) for c in self.search_chunks]))
+        self._event_head = _digest(self.fp, b"event")
+        self._event_prefixes = [(lang, self.router.prefix[lang] + "events/") for lang in self.langs]
+
+    def _event_pages(self, i: int) -> list[Page]:
+        """Event i's page in each language, with one key (the path tells them apart): its
+        digest and what the links to its neighbours show. (The path route() gives, without
+        building a Route for each event.)"""
+        before, after = self.neighbours(i)
+        lkeys = self.lkeys
+        key = hashlib.blake2b(self._event_head + self.ekeys[i] + b"|"
+                              + (lkeys[before] if before is not None else b"")
+                              + (lkeys[after] if after is not None else b""), digest_size=16).digest()
+        seg = segment(self.events[i]["slug"])
+        return [Page(f"{prefix}{seg}/index.html", key, "event", (lang, i)) for lang, prefix in self._event_prefixes]
 
     def _choices(self, lang: str) -> bytes:
         """What the filter form on the home and year pages offers: every category and tag."""
