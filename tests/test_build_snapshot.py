@@ -333,7 +333,7 @@ def test_writes_the_triggers_missed_are_read_and_the_triggers_put_back(base: Pat
     timeline puts them back, with new revisions for every event."""
     db = _copy(base, tmp_path)
     with sqlite3.connect(db) as conn:
-        conn.execute("DROP TRIGGER revision_event_update")
+        conn.execute("DROP TRIGGER timeline_revision_event_update")
         conn.execute("UPDATE event SET body = 'Written behind the triggers.' WHERE slug = 'event-000020'")
     previous = snapshot.load(tmp_path / "site")
     assert chronology.read(f"sqlite:///{db}", previous=previous.chronology).fresh is None
@@ -342,7 +342,7 @@ def test_writes_the_triggers_missed_are_read_and_the_triggers_put_back(base: Pat
     _cli("--db", db, "edit", "event-000021", "--title", "Put back")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                            "AND name LIKE 'revision%'").fetchone()[0] == 24
+                            "AND name LIKE 'timeline_revision%'").fetchone()[0] == 24
         # a REPLACE gives an event a new id without the delete trigger: its old row stays
         columns = "slug, title, body, category, lang, importance, date_text, date_base, date_start, date_end, " \
             "date_precision, date_edtf, title_key, created, updated"
@@ -420,3 +420,57 @@ def test_text_written_past_timeline_is_refused_in_one_line(tmp_path: Path, write
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and says in result.output and result.output.count("\n") == 1, \
         result.output
+
+
+def test_a_table_rebuilt_the_way_sqlite_documents_it_is_read_whole(base: Path, tmp_path: Path) -> None:
+    """SQLite's manual rebuilds a table as a new one renamed in place of the old (as
+    `sqlite-utils transform` does): no revision trigger names another table, so that
+    works; the rebuilt table has lost its triggers, so builds read everything until the
+    next timeline command puts them back."""
+    db = _copy(base, tmp_path)
+    with sqlite3.connect(db) as conn:
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'event'").fetchone()[0]
+        conn.execute(sql.replace("CREATE TABLE event", "CREATE TABLE event_new", 1))
+        conn.execute("INSERT INTO event_new SELECT * FROM event")
+        conn.execute("UPDATE event_new SET title = 'Rebuilt with the table' WHERE slug = 'event-000020'")
+        conn.execute("DROP TABLE event")
+        conn.execute("ALTER TABLE event_new RENAME TO event")
+    build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    assert _files(tmp_path / "site") == _files(tmp_path / "fresh")
+    _cli("--db", db, "edit", "event-000021", "--body", "Triggers back.")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 24
+
+
+def test_an_events_json_edited_in_place_with_its_time_put_back_is_joined_again(base: Path, tmp_path: Path) -> None:
+    db = _copy(base, tmp_path)
+    live = tmp_path / "site" / "events.json"
+    st = live.stat()
+    with open(live, "r+b") as f:  # the same file, the same size, its times given back
+        data = f.read()
+        f.seek(data.index(b'"event-000007"'))
+        f.write(b'"EVENT-000007"')
+    os.utime(live, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _cli("--db", db, "edit", "event-000020", "--body", "Another body.")
+    build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    assert _files(tmp_path / "site") == _files(tmp_path / "fresh")
+
+
+def test_an_output_folder_that_is_a_symlink_is_built_where_it_points(base: Path, tmp_path: Path) -> None:
+    """`-o site` where site links to the folder a server serves: the files land there and
+    the link stays a link."""
+    db = _copy(base, tmp_path)
+    www = tmp_path / "www"
+    shutil.rmtree(tmp_path / "site")
+    link = tmp_path / "served"
+    link.symlink_to(www)
+    build_from_database(f"sqlite:///{db}", link, jobs=1)
+    for n in (20, 21):
+        _cli("--db", db, "edit", f"event-{n:06d}", "--body", f"Edit {n}.")
+        build_from_database(f"sqlite:///{db}", link, jobs=1)
+        assert link.is_symlink() and os.readlink(link) == str(www)
+        assert f"Edit {n}." in (www / "events.json").read_text(encoding="utf-8")
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    assert _files(www) == _files(tmp_path / "fresh")

@@ -180,7 +180,7 @@ class Site:
         self._last_body: tuple[str | None, Markup] = (None, Markup(""))
         self._last_summary: tuple[str | None, str] = (None, "")
         # the files joined from pieces as the last build left them: path -> (inode, size,
-        # modification time); one still so may be patched rather than joined again
+        # modification and change times); one still so may be patched rather than joined again
         self.written_files: dict[str, tuple] = previous.files if previous is not None else {}
         # a tag's Chinese name, where it has one (Chronology.tags)
         self.tag_zh = {(t["kind"], t["name"]): t["name_zh"] for t in chrono.tags if t.get("name_zh")}
@@ -1242,7 +1242,7 @@ def build_from_database(url: str, out_dir: Path, **options) -> BuildReport:
     moved since the snapshot the last build left, when there is one it can use."""
     from timeline import chronology
     started = time.perf_counter()
-    previous = snapshot.load(Path(out_dir))
+    previous = snapshot.load(output.site_folder(out_dir))
     report = None
     try:
         chrono = chronology.read(url, previous=previous.chronology if previous else None)
@@ -1316,7 +1316,7 @@ def _build(chrono, out_dir, *, base_url, templates_dir, langs, options, jobs, pr
                 files = {}
                 for path in site.joined_paths():
                     st = os.stat(out_dir / path)
-                    files[path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    files[path] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                 snapshot.save(out_dir, snapshot.Snapshot(chrono, fp, site.ekeys, site.lkeys, site.context,
                                                          site.index_state(), files),
                               previous, chrono.fresh, moved=not same_places)

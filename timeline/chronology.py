@@ -71,8 +71,8 @@ _SQL = {
     # (the rows of events that exist: a REPLACE that gives an event a new id deletes the
     # old row without the delete trigger)
     "revisions of events": "SELECT event_id, rev FROM revision WHERE event_id = 0 OR event_id IN (SELECT id FROM event)",
-    "tracked": "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'revision\\_%' "
-               "ESCAPE '\\'), (SELECT count(*) FROM revision), (SELECT count(*) FROM event), "
+    "tracked": "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+               f"{migrations.TRIGGERS_LIKE}), (SELECT count(*) FROM revision), (SELECT count(*) FROM event), "
                "(SELECT count(*) FROM revision WHERE event_id = 0)",
 }
 _SOURCE_COLUMNS = ("id", "key", "title", "publisher", "author", "url", "published", "language")

@@ -69,9 +69,12 @@ REVISION_TABLES = {"event": "self", "translation": "event", "citation": "event",
 # an event's columns that no page shows (stamped by every save, even of the same data)
 _UNSHOWN = {"created", "updated"}
 REVISION_TRIGGERS = 3 * len(REVISION_TABLES)   # insert, update, delete on each table
-TRACKED = ("SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'revision\\_%' "
-            "ESCAPE '\\'), (SELECT count(*) FROM revision WHERE event_id IN (SELECT id FROM event)), "
-            "(SELECT count(*) FROM event), (SELECT count(*) FROM revision WHERE event_id = 0)")
+TRIGGER_PREFIX = "timeline_revision_"
+# (a name pattern for LIKE: "_" stands for itself)
+TRIGGERS_LIKE = "name LIKE '" + TRIGGER_PREFIX.replace("_", "\\_") + "%' ESCAPE '\\'"
+TRACKED = (f"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND {TRIGGERS_LIKE}), "
+           "(SELECT count(*) FROM revision WHERE event_id IN (SELECT id FROM event)), "
+           "(SELECT count(*) FROM event), (SELECT count(*) FROM revision WHERE event_id = 0)")
 
 
 def add_revisions(conn: Connection) -> None:
@@ -90,8 +93,11 @@ def add_revisions(conn: Connection) -> None:
                   "UPDATE": ["DELETE FROM revision WHERE event_id = OLD.id",
                              "INSERT OR REPLACE INTO revision VALUES (NEW.id, random())"],
                   "DELETE": ["DELETE FROM revision WHERE event_id = OLD.id"]}
-        elif kind == "event":  # (only while the event exists: deleting it drops its row)
-            touch = "INSERT OR REPLACE INTO revision SELECT id, random() FROM event WHERE id = {}.event_id"
+        elif kind == "event":
+            # (naming no other table, so that the way SQLite's manual rebuilds a table, a
+            # new one renamed in place of the old, works; a row it leaves for an event
+            # deleted with its links is not one of an event, and is not read)
+            touch = "INSERT OR REPLACE INTO revision VALUES ({}.event_id, random())"
             on = {"INSERT": [touch.format("NEW")], "UPDATE": [touch.format("OLD"), touch.format("NEW")],
                   "DELETE": [touch.format("OLD")]}
         else:
@@ -99,7 +105,7 @@ def add_revisions(conn: Connection) -> None:
             on = {"INSERT": [shared], "UPDATE": [shared], "DELETE": [shared]}
         for action, statements in on.items():
             when = f" WHEN {changed}" if action == "UPDATE" else ""
-            run(f"CREATE TRIGGER revision_{table}_{action.lower()} AFTER {action} ON {table}{when} "
+            run(f"CREATE TRIGGER {TRIGGER_PREFIX}{table}_{action.lower()} AFTER {action} ON {table}{when} "
                 f"BEGIN {'; '.join(statements)}; END")
 
 
@@ -116,8 +122,8 @@ def repair_revisions(conn: Connection) -> None:
             return
     except OperationalError:  # (no revision table)
         pass
-    for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                        "AND name LIKE 'revision\\_%' ESCAPE '\\'").fetchall():
+    for (name,) in conn.exec_driver_sql(f"SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                        f"AND {TRIGGERS_LIKE}").fetchall():
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     conn.exec_driver_sql("DROP TABLE IF EXISTS revision")
     add_revisions(conn)

@@ -142,9 +142,9 @@ def _write_new(path: str, data, base: tuple | None = None) -> None:
 
 def _patched(fd: int, page: Joined, base: tuple[str, str, tuple]) -> bool:
     """Write a Joined page into the new file `fd` from the live page it differs from in a
-    few pieces (base: its path, its digest in the live manifest, and the inode, size and
-    modification time it had when the last build wrote it: a file edited since is joined
-    again), copying the rest in the kernel (Joined.patch); False, having written nothing,
+    few pieces (base: its path, its digest in the live manifest, and the inode, size,
+    modification and change times it had when the last build wrote it: a file edited
+    since is joined again, whatever time it was given back), copying the rest in the kernel (Joined.patch); False, having written nothing,
     when that cannot be done."""
     try:
         old = os.open(base[0], os.O_RDONLY)
@@ -152,7 +152,7 @@ def _patched(fd: int, page: Joined, base: tuple[str, str, tuple]) -> bool:
         return False
     try:
         st = os.fstat(old)
-        if (st.st_ino, st.st_size, st.st_mtime_ns) != tuple(base[2]):
+        if (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != tuple(base[2]):
             return False
         ops = page.patch(old, base[1])
         if ops is None:
@@ -360,11 +360,19 @@ def _clone(live: Path, spare: Path, files: dict[str, tuple[str, str]]) -> None:
 
 # ---------------------------------------------------------------- the build
 
+def site_folder(out_dir: Path) -> Path:
+    """The folder a build writes: `out_dir` made absolute, and when it is a symlink (to the
+    folder a web server serves), the folder it points to. The swap then happens beside
+    that folder, and the link keeps pointing at the live site."""
+    out_dir = Path(os.path.abspath(out_dir))
+    return Path(os.path.realpath(out_dir)) if out_dir.is_symlink() else out_dir
+
+
 @contextlib.contextmanager
 def locked(out_dir: Path):
     """Hold the build lock of `out_dir`: one build at a time writes a site, its spare and
     its fragment store. Yields the folder's absolute path."""
-    out_dir = Path(os.path.abspath(out_dir))
+    out_dir = site_folder(out_dir)
     _check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(out_dir.parent, os.O_RDONLY)

@@ -35,7 +35,7 @@ from pathlib import Path
 from timeline.chronology import Chronology
 from timeline.fragments import store_dir
 
-FORMAT = "timeline-snapshot-4"
+FORMAT = "timeline-snapshot-5"
 NAME = "snapshot"
 CHANGES = "snapshot-changes"
 HELD = "snapshot-held"   # the whole snapshot while a build runs (see hold)
@@ -56,7 +56,7 @@ class Snapshot:
     lkeys: list[bytes]       # what a link to each event shows, digested
     context: bytes           # what those digests took from other events and sources, digested
     index: dict              # build.Site.index_state(): the indexes of the whole chronology
-    files: dict              # the files joined from pieces: path -> (inode, size, mtime) when written
+    files: dict              # the files joined from pieces: path -> (inode, size, mtime, ctime) when written
     # the whole snapshot this one was read from (its token), and the events changed since
     base: bytes | None = None
     changed: frozenset[int] = frozenset()
