@@ -271,14 +271,14 @@ class FragmentStore:
         tmp = self.path / (INDEX + ".tmp")
         for path in (tmp, self.path / INDEX):  # a folder in their place (someone made one)
             if path.is_dir() and not path.is_symlink():
-                _delete(str(path))
+                remove(str(path))
         with open(tmp, "wb") as f:
             marshal.dump({"format": FORMAT, "context": self.context, "segments": names, "kinds": kinds}, f)
         os.replace(tmp, self.path / INDEX)
         keep = set(names) | {INDEX}
         for entry in os.scandir(self.path):
             if entry.name not in keep and not entry.name.startswith(SHARED_WITH):
-                _delete(entry.path)
+                remove(entry.path)
         self._close_fds()
 
     def _close_fds(self) -> None:
@@ -302,7 +302,7 @@ class FragmentStore:
         """After a failed build that found a damaged piece: the next build starts afresh."""
         self.abandon()
         if self.path is not None:
-            _delete(str(self.path / INDEX))
+            remove(str(self.path / INDEX))
 
     # ------------------------------------------------------------ housekeeping
     def _compact_needed(self) -> bool:
@@ -459,7 +459,9 @@ def open_store(out_dir: Path, context: bytes) -> FragmentStore:
     return FragmentStore(path, context)
 
 
-def _delete(path: str) -> None:
+def remove(path: str | Path) -> None:
+    """Remove a file, or a folder someone put in its place (both cache modules use it)."""
+    path = str(path)
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
     else:

@@ -27,13 +27,12 @@ import array
 import marshal
 import operator
 import os
-import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from timeline.chronology import Chronology
-from timeline.fragments import store_dir
+from timeline.fragments import remove, store_dir
 
 FORMAT = "timeline-snapshot-5"
 NAME = "snapshot"
@@ -148,7 +147,7 @@ def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh:
     events = c.events
     blob = events.blob if isinstance(events, Events) else (lambda i: marshal.dumps(light(events[i])))
     tmp = folder / (NAME + ".tmp")
-    _unlink(tmp)
+    remove(tmp)
     ends, at = array.array("Q"), 0
     with open(tmp, "wb", buffering=1 << 20) as f:
         for i in range(len(events)):
@@ -161,24 +160,14 @@ def save(out_dir: Path, snap: Snapshot, previous: Snapshot | None = None, fresh:
                                b"".join(snap.lkeys), snap.context, snap.index, snap.files)))
         f.write(at.to_bytes(8, "little"))
     os.replace(tmp, folder / NAME)
-    _unlink(folder / HELD)
+    remove(folder / HELD)
 
 
 def _write(target: Path, data) -> None:
     tmp = target.with_name(target.name + ".tmp")
-    _unlink(tmp)
+    remove(tmp)
     tmp.write_bytes(marshal.dumps(data))
     os.replace(tmp, target)
-
-
-def _unlink(target: Path) -> None:
-    """Remove a file, or a folder someone put in its place."""
-    try:
-        os.unlink(target)
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    except (IsADirectoryError, PermissionError):
-        shutil.rmtree(target, ignore_errors=True)
 
 
 def hold(out_dir: Path) -> None:
@@ -186,18 +175,18 @@ def hold(out_dir: Path) -> None:
     leaves none, so a snapshot is always that of the live site's last build (save puts
     it back, or writes a new one)."""
     folder = path(out_dir).parent
-    _unlink(folder / CHANGES)
-    _unlink(folder / HELD)
+    remove(folder / CHANGES)
+    remove(folder / HELD)
     if (folder / NAME).is_file():
         os.replace(folder / NAME, folder / HELD)
     else:
-        _unlink(folder / NAME)
+        remove(folder / NAME)
 
 
 def forget(out_dir: Path) -> None:
     folder = path(out_dir).parent
     for name in (NAME, CHANGES, HELD):
-        _unlink(folder / name)
+        remove(folder / name)
 
 
 def _keys(data: bytes, count: int) -> list[bytes] | None:
