@@ -88,6 +88,18 @@ def test_icalendar(site: Path) -> None:
     assert (quarter.decoded("DTSTART"), quarter.decoded("DTEND")) == (date(2025, 4, 1), date(2025, 7, 1))
 
 
+def test_calendar_pieces_made_beside_the_pages_are_the_calendar_made_alone(site: Path) -> None:
+    """A build makes an event's VEVENT with the summary its page just made; the calendar
+    made from the events alone, each summary made again, is the same file."""
+    from timeline import templating
+    from timeline.build import Router, Site, SiteOptions
+    chrono = build_data.make_chronology()
+    alone = Site(chrono, Router(BASE, build_mod.LANGS), templating.make_env(), options=SiteOptions(),
+                 fingerprint=b"", static_files={})
+    assert (site / "calendar.ics").read_bytes().decode("utf-8") == feeds.icalendar(alone)
+    assert "\\n\\nA faster model." in feeds.icalendar(alone)  # (the summaries are shown)
+
+
 def test_ics_folding_and_escaping() -> None:
     line = "SUMMARY:" + "可灵" * 40
     folded = feeds.fold(line)

@@ -1118,7 +1118,9 @@ class Site:
 
     def ics_piece(self, i: int) -> str:
         """Event i as calendar.ics shows it."""
-        return feeds.vevent(self.event(i), self.router, self.langs[0])
+        lang = self.langs[0]
+        shown = self._views.get((i, lang))  # (its page, just rendered, made the summary)
+        return feeds.vevent(self.event(i), self.router, lang, about=shown["summary"] if shown else None)
 
     def store_pieces(self, i: int) -> None:
         """Store event i's parts of events.json and calendar.ics. The worker that renders

@@ -185,13 +185,15 @@ def _all_day_span(start: str, end: str) -> str:
     return f"DURATION:P{(last - date.fromisoformat(start)).days + 1}D"
 
 
-def vevent(e: dict, r: Router, lang: str) -> str:
+def vevent(e: dict, r: Router, lang: str, about: str | None = None) -> str:
+    """The event's VEVENT; `about` is its summary in `lang`, when the caller has it."""
     d = e["date"]
     start = d["start"].replace("-", "")
     url = r.absolute(r.url(event_rel(e["slug"]), lang))
     label = category_label(e["category"], lang)
     display = (d.get("display") or {}).get(lang) or d.get("edtf") or d["start"]
-    about = markup.summary(localized(e, lang)[1])  # what the event was, not only when
+    if about is None:  # what the event was, not only when
+        about = markup.summary(localized(e, lang)[1])
     description = display + " · " + label + ("\n\n" + about if about else "")
     lines = ["BEGIN:VEVENT", f"UID:{event_uuid(e['slug'])}", f"DTSTAMP:{start}T000000Z",
              f"DTSTART;VALUE=DATE:{start}", _all_day_span(d["start"], d["end"]),
