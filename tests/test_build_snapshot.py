@@ -258,7 +258,7 @@ def test_every_write_moves_a_revision(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "zeroed events", "folder", "changes garbage",
-                                    "no pieces"])
+                                    "no pieces", "store folder a file"])
 def test_a_damaged_snapshot_is_read_past_not_trusted(base: Path, tmp_path: Path, damage: str) -> None:
     """Whatever happened to the snapshot or the pieces it relies on, the rebuild reads
     what it must and writes the site a build from nothing writes, without a traceback."""
@@ -281,6 +281,9 @@ def test_a_damaged_snapshot_is_read_past_not_trusted(base: Path, tmp_path: Path,
     elif damage == "no pieces":  # the fragment store is gone: the bodies cannot be taken back
         for segment in store_dir(tmp_path / "site").glob("seg-*"):
             segment.unlink()
+    elif damage == "store folder a file":  # the snapshot and the store have no folder to be in
+        shutil.rmtree(kept.parent)
+        kept.parent.write_bytes(b"x")
     report = build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
     assert "events/event-000020/index.html" in report.written_paths
     build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)

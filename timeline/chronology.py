@@ -71,9 +71,6 @@ _SQL = {
     # (the rows of events that exist: a REPLACE that gives an event a new id deletes the
     # old row without the delete trigger)
     "revisions of events": "SELECT event_id, rev FROM revision WHERE event_id = 0 OR event_id IN (SELECT id FROM event)",
-    "tracked": "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
-               f"{migrations.TRIGGERS_LIKE}), (SELECT count(*) FROM revision), (SELECT count(*) FROM event), "
-               "(SELECT count(*) FROM revision WHERE event_id = 0)",
 }
 _SOURCE_COLUMNS = ("id", "key", "title", "publisher", "author", "url", "published", "language")
 # Of the events that moved since a previous read, at most this share is read again on its
@@ -218,11 +215,11 @@ def _revisions(conn: sqlite3.Connection, ids: list[int] | None = None) -> dict[i
     trigger is missing (a tool that rebuilds a table drops them) or an event has none
     (checked against `ids`, the events read, when given). The next write through
     db.connect puts them back (migrations.repair_revisions)."""
-    (triggers, rows, events, shared), = _rows(conn, _SQL["tracked"])
+    (triggers, rows, events, shared), = _rows(conn, migrations.TRACKED_ALL)
     if triggers != migrations.REVISION_TRIGGERS or shared != 1 or rows < events + 1:
         return None
     revs = dict(_rows(conn, _SQL["revisions" if rows == events + 1 else "revisions of events"]))
-    if len(revs) != events + 1 or (ids is not None and not revs.keys() - {0} == set(ids)):
+    if len(revs) != events + 1 or (ids is not None and revs.keys() - {0} != set(ids)):
         return None
     return revs
 

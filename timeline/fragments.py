@@ -271,7 +271,7 @@ class FragmentStore:
         tmp = self.path / (INDEX + ".tmp")
         for path in (tmp, self.path / INDEX):  # a folder in their place (someone made one)
             if path.is_dir() and not path.is_symlink():
-                remove(str(path))
+                remove(path)
         with open(tmp, "wb") as f:
             marshal.dump({"format": FORMAT, "context": self.context, "segments": names, "kinds": kinds}, f)
         os.replace(tmp, self.path / INDEX)
@@ -302,7 +302,7 @@ class FragmentStore:
         """After a failed build that found a damaged piece: the next build starts afresh."""
         self.abandon()
         if self.path is not None:
-            remove(str(self.path / INDEX))
+            remove(self.path / INDEX)
 
     # ------------------------------------------------------------ housekeeping
     def _compact_needed(self) -> bool:
@@ -467,5 +467,5 @@ def remove(path: str | Path) -> None:
     else:
         try:
             os.unlink(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # (gone, or its folder is a file)
             pass

@@ -72,9 +72,19 @@ REVISION_TRIGGERS = 3 * len(REVISION_TABLES)   # insert, update, delete on each 
 TRIGGER_PREFIX = "timeline_revision_"
 # (a name pattern for LIKE: "_" stands for itself)
 TRIGGERS_LIKE = "name LIKE '" + TRIGGER_PREFIX.replace("_", "\\_") + "%' ESCAPE '\\'"
-TRACKED = (f"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND {TRIGGERS_LIKE}), "
-           "(SELECT count(*) FROM revision WHERE event_id IN (SELECT id FROM event)), "
-           "(SELECT count(*) FROM event), (SELECT count(*) FROM revision WHERE event_id = 0)")
+
+
+def _tracked(revision_rows: str) -> str:
+    """A query for (revision triggers, revision rows counted by `revision_rows`, events,
+    row 0s)."""
+    return (f"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND {TRIGGERS_LIKE}), "
+            f"({revision_rows}), (SELECT count(*) FROM event), (SELECT count(*) FROM revision WHERE event_id = 0)")
+
+
+# repair counts the rows of events that exist; a build counts them all, which needs no
+# join, and looks closer only when that count is not one an event and one for row 0
+TRACKED = _tracked("SELECT count(*) FROM revision WHERE event_id IN (SELECT id FROM event)")
+TRACKED_ALL = _tracked("SELECT count(*) FROM revision")
 
 
 def add_revisions(conn: Connection) -> None:

@@ -144,8 +144,8 @@ def _patched(fd: int, page: Joined, base: tuple[str, str, tuple]) -> bool:
     """Write a Joined page into the new file `fd` from the live page it differs from in a
     few pieces (base: its path, its digest in the live manifest, and the inode, size,
     modification and change times it had when the last build wrote it: a file edited
-    since is joined again, whatever time it was given back), copying the rest in the kernel (Joined.patch); False, having written nothing,
-    when that cannot be done."""
+    since is joined again, whatever time it was given back), copying the rest in the
+    kernel (Joined.patch); False, having written nothing, when that cannot be done."""
     try:
         old = os.open(base[0], os.O_RDONLY)
     except OSError:
