@@ -82,7 +82,7 @@ def _tracked(revision_rows: str) -> str:
 
 
 # repair counts the rows of events that exist; a build counts them all, which needs no
-# join, and looks closer only when that count is not one an event and one for row 0
+# join, and looks closer only when that count is not one per event plus row 0
 TRACKED = _tracked("SELECT count(*) FROM revision WHERE event_id IN (SELECT id FROM event)")
 TRACKED_ALL = _tracked("SELECT count(*) FROM revision")
 
