@@ -409,6 +409,20 @@ def test_tags_are_listed_as_a_reader_sorts_them(tmp_path: Path) -> None:
     assert shown == ["a16z", "advertising", "ARR", "vivo", "Xiaomi"]
 
 
+def test_chinese_names_are_listed_by_their_pinyin(tmp_path: Path) -> None:
+    """On the pages of either language: 陈 is chen, 盖 gai, 王 wang, 张 zhang, each after
+    the Latin names of its letter (code point order put all five Chinese names last)."""
+    names = ["王兴", "陈坤", "Justine Moore", "张迪", "盖坤"]
+    events = build_data.make_chronology().events
+    for e, name in zip(events, names):
+        e["tags"] = [{"kind": "person", "name": name}]
+    build_site(build_data.make_chronology(events=events), tmp_path / "s")
+    for page in ("tags/index.html", "zh/tags/index.html"):
+        html = (tmp_path / "s" / page).read_text("utf-8")
+        shown = re.findall(r'<a href="[^"]*/tags/person/[^"]*"[^>]*>([^<]+)</a>', html)
+        assert shown == ["陈坤", "盖坤", "Justine Moore", "王兴", "张迪"], page
+
+
 def test_chinese_pages_show_a_tags_chinese_name(tmp_path: Path) -> None:
     """A tag with a Chinese name (Chronology.tags) is shown by it on the Chinese pages: its
     page, the tags page (sorted by it), the event pages, the filter and the
@@ -425,7 +439,7 @@ def test_chinese_pages_show_a_tags_chinese_name(tmp_path: Path) -> None:
     assert "<h1><span>快手科技</span>" in tag_page
     tags = (site / "zh/tags/index.html").read_text("utf-8")
     products = re.findall(r'<a href="[^"]*/tags/product/[^"]*"[^>]*>([^<]+)</a>', tags)
-    assert products == ["Kling 2.0", "可灵模型"]  # by the name shown: Latin letters first
+    assert products == ["Kling 2.0", "可灵模型"]  # by the name shown: 可 is ke, after the Latin K
     event = (site / "zh/events/kling-launch/index.html").read_text("utf-8")
     assert '<a href="/zh/tags/organization/kuaishou/">快手科技</a>' in event
     assert '"keywords":["可灵模型","快手科技"]' in event

@@ -45,6 +45,7 @@ import timeline
 from timeline import charts, feeds, fragments, markup, output, search, snapshot, templating
 from timeline.output import ProgressBar  # noqa: F401  (re-exported for the CLI)
 from timeline.chronology import gc_paused
+from timeline.collation import name_key
 from timeline.dates import iso_bounds, iso_extent
 from timeline.errors import BuildError
 from timeline.templating import (LANG_NAMES, LANG_TAGS, LANGS, NS, UI, Router, category_label,
@@ -59,7 +60,7 @@ SOURCES_PAGE_WEIGHT = 1500  # sources + citing-event links on one sources page
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000
 TAG_SEGMENT_BYTES = 100  # leaves room under 255 for the hash a shared slug adds
-FORMAT = b"timeline-site-17"  # bump when the page keys' meaning or the pages' bytes change
+FORMAT = b"timeline-site-18"  # bump when the page keys' meaning or the pages' bytes change
 TEXT_KIND = b"text-" + search.FORMAT  # search words kept in the fragment store, by search format
 
 
@@ -148,9 +149,9 @@ def _spells(name: str, slug: str) -> bool:
 
 
 def _tag_sort_key(kind: str, name: str) -> tuple:
-    """Tags by kind (in TAG_KINDS' order), then by name as a reader sorts names."""
-    return (list(TAG_KINDS).index(kind) if kind in TAG_KINDS else len(TAG_KINDS), kind,
-            name.casefold(), name)
+    """Tags by kind (in TAG_KINDS' order), then by name as a reader sorts names (Chinese
+    names by their pinyin: see collation)."""
+    return (list(TAG_KINDS).index(kind) if kind in TAG_KINDS else len(TAG_KINDS), kind, name_key(name))
 
 
 def _chunks(seq: list, size: int) -> list[list]:

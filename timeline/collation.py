@@ -1,0 +1,67 @@
+"""The order in which names are listed for a reader (the tags page, the tag filters).
+
+Latin letters sort case-insensitively, accents aside; a Chinese character sorts by its
+pinyin, under the letter its reading starts with, after the Latin names of that letter
+(刘强东 among the L names, 张迪 among the Z names): where a reader of either language
+looks for it. Code point order, which Python's sorted() gives, put every Chinese name
+after every Latin one and ordered them by no rule a reader knows.
+
+The pinyin comes from GB2312, China's standard character set, with no table of our own:
+its level one, the 3,755 most common characters, is ordered by pinyin, so a character's
+place in it orders it, and the first character of each initial (啊 for a, 芭 for b, ...)
+gives the letter. A rarer character (GB2312's level two is ordered by radical, not by
+reading) or one outside GB2312 sorts after every letter, by code point. Traditional
+characters are read as their simplified forms (zh_fold).
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+
+from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
+
+# The first character of each initial in GB2312's level one (no pinyin begins with i, u
+# or v) and the letter it begins.
+_FIRSTS = "啊芭擦搭蛾发噶哈击喀垃妈拿哦啪期然撒塌挖昔压匝"
+_LETTERS = "abcdefghjklmnopqrstwxyz"
+_LEVEL_ONE = 3755
+_SIMPLE = dict(zip(TRADITIONAL, SIMPLIFIED))
+
+
+def _place(char: str) -> int | None:
+    """A character's place in GB2312's level one (0 to 3754), None if not there."""
+    try:
+        code = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return None
+    if len(code) != 2:
+        return None
+    place = (code[0] - 0xB0) * 94 + (code[1] - 0xA1)
+    return place if 0 <= place < _LEVEL_ONE else None
+
+
+_STARTS = [_place(c) for c in _FIRSTS]
+
+
+def _char_key(char: str) -> tuple:
+    """Where one (case-folded) character sorts: white space and punctuation, then digits,
+    then letters (each letter's Chinese characters after its Latin ones), then the rest."""
+    base = unicodedata.normalize("NFKD", char)[:1] or char  # é as e, ｋ as k
+    if "a" <= base <= "z":
+        return (2, base, 0, char)
+    if "0" <= base <= "9":
+        return (1, base)
+    place = _place(_SIMPLE.get(char, char))
+    if place is not None:
+        return (2, _LETTERS[bisect.bisect_right(_STARTS, place) - 1], 1, place)
+    if base.isalpha():
+        return (3, char)
+    return (0, char)
+
+
+def name_key(name: str) -> tuple:
+    """A sort key for a name as a reader orders names (see the module's docstring); names
+    that compare equal are ordered by their text."""
+    folded = name.casefold()
+    return tuple(_char_key(c) for c in folded), folded, name
