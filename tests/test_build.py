@@ -411,7 +411,8 @@ def test_tags_are_listed_as_a_reader_sorts_them(tmp_path: Path) -> None:
 
 def test_chinese_names_are_listed_by_their_pinyin(tmp_path: Path) -> None:
     """On the pages of either language: 陈 is chen, 盖 gai, 王 wang, 张 zhang, each after
-    the Latin names of its letter (code point order put all five Chinese names last)."""
+    the Latin names of its letter (code point order put the four Chinese names after
+    Justine Moore, as 张 王 盖 陈)."""
     names = ["王兴", "陈坤", "Justine Moore", "张迪", "盖坤"]
     events = build_data.make_chronology().events
     for e, name in zip(events, names):

@@ -45,8 +45,9 @@ _STARTS = [_place(c) for c in _FIRSTS]
 
 
 def _char_key(char: str) -> tuple:
-    """Where one (case-folded) character sorts: white space and punctuation, then digits,
-    then letters (each letter's Chinese characters after its Latin ones), then the rest."""
+    """Where one (case-folded) character sorts: white space, punctuation and symbols, then
+    digits, then letters (each letter's Chinese characters after its Latin ones), then
+    the letters of other scripts and the Chinese characters GB2312's level one lacks."""
     base = unicodedata.normalize("NFKD", char)[:1] or char  # é as e, ｋ as k
     if "a" <= base <= "z":
         return (2, base, 0, char)
