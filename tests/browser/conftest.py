@@ -1,5 +1,6 @@
-"""Browser tests: the shipped chronology, built once, served on 127.0.0.1 under /kling/,
-driven in Debian's Chromium (/usr/bin/chromium) through Playwright's Python package.
+"""Browser tests: the shipped chronology (and, for test_large_site.py, the same with 1,200
+synthetic events), built once, served on 127.0.0.1 under /kling/, driven in Debian's
+Chromium (/usr/bin/chromium) through Playwright's Python package.
 
 Nothing may leave 127.0.0.1: every other request is aborted and recorded, and each test
 fails if there was one (fixture `page`). Console errors fail the test too. Without a
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,6 +61,14 @@ def shipped_chrono(tmp_path_factory):
         return db.load_chronology(s)
 
 
+def _serve(www: Path, port: int):
+    """Serve www/ on 127.0.0.1:port in a thread; returns the server (shutdown() stops it)."""
+    handler = functools.partial(Quiet, directory=str(www))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, shipped_chrono):
     """Build the shipped site under www/kling/ and serve www/ on 127.0.0.1."""
@@ -66,11 +77,39 @@ def server(tmp_path_factory, shipped_chrono):
     port = _free_port()
     base = f"http://127.0.0.1:{port}{SUBPATH}"
     build_site(shipped_chrono, www / SUBPATH.strip("/"), base_url=base)
-    handler = functools.partial(Quiet, directory=str(www))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    httpd = _serve(www, port)
     yield base
+    httpd.shutdown()
+    httpd.server_close()
+
+
+LARGE_EXTRA = 1200  # synthetic events (bench/build.py's), 120 a year from 2014 to 2023
+
+
+@pytest.fixture(scope="session")
+def large(tmp_path_factory):
+    """The shipped chronology with LARGE_EXTRA synthetic events added: more events than the
+    home page lists (it is an overview), so the filters and search draw their results
+    from the index, as on any large site. Built under www/kling/, served on 127.0.0.1:
+    (base URL, the chronology)."""
+    from timeline import chronology
+    from timeline.build import build_site
+    sys.path.insert(0, str(REPO / "bench"))
+    import build as bench
+    work = tmp_path_factory.mktemp("large")
+    db = work / "events.db"
+    shutil.copyfile(REPO / "events.db", db)
+    data = work / "data.json"
+    data.write_text(json.dumps(bench.generate(LARGE_EXTRA, seed=3), ensure_ascii=False), "utf-8")
+    subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), "import", str(data)],
+                   cwd=REPO, check=True, capture_output=True)
+    chrono = chronology.read(f"sqlite:///{db}")
+    www = work / "www"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}{SUBPATH}"
+    build_site(chrono, www / SUBPATH.strip("/"), base_url=base)
+    httpd = _serve(www, port)
+    yield base, chrono
     httpd.shutdown()
     httpd.server_close()
 

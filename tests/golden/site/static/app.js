@@ -388,13 +388,14 @@
 
   // ------------------------------------------------------------ events
   // On a year page, choosing another year (or all years) goes to that year's page (or the
-  // home page) with the same filters, whose heading, counts and pages are that year's. (A
-  // link with ?year= of another year, from before, still shows that year's results here.)
+  // home page) with the same filters, whose heading, counts and pages are that year's; so
+  // does an address with another year's ?year= (replace: the back button skips it).
   // (false when this page's address is not a year page's: nothing to go from)
-  function goToYear(s) {
+  function goToYear(s, replace) {
     var path = location.pathname, at = path.lastIndexOf("/years/" + scopeYear + "/");
     if (at < 0) return false;
-    location.assign(path.slice(0, at + 1) + (s.year ? "years/" + s.year + "/" : "") + queryOf(s, s.year));
+    var url = path.slice(0, at + 1) + (s.year ? "years/" + s.year + "/" : "") + queryOf(s, s.year);
+    if (replace) location.replace(url); else location.assign(url);
     return true;
   }
 
@@ -447,6 +448,9 @@
   });
 
   form.hidden = false;
-  writeForm(readURL());
+  var start = readURL();
+  writeForm(start);
+  if (scopeYear && year.value !== start.year) setSelect(year, scopeYear);  // a year the site lacks
+  if (scopeYear && year.value !== scopeYear && goToYear(readForm(), true)) return;
   if (!isScope(readForm())) render();
 })();
