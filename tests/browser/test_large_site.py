@@ -12,7 +12,7 @@ import pytest
 from timeline import search
 from timeline.dates import iso_extent
 
-from test_reader import EXPECT_TIMEOUT, seg, visible_events, wait_status
+from reading import EXPECT_TIMEOUT, seg, visible_events, wait_status
 
 
 def _texts(chrono) -> dict[str, str]:

@@ -15,21 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from timeline import search
-from timeline.templating import segment
 
-EXPECT_TIMEOUT = 5000
-
-
-def seg(slug: str) -> str:
-    return quote(segment(slug))
-
-
-def visible_events(page) -> set[str]:
-    return set(page.eval_on_selector_all(
-        "#timeline article[data-e], #results article",
-        """els => els.filter(e => e.offsetParent !== null && !e.closest('[hidden]'))
-                   .map(e => e.getAttribute('data-e') ||
-                             e.querySelector('h3 a').getAttribute('href').split('/').slice(-2)[0])"""))
+from reading import EXPECT_TIMEOUT, seg, visible_events, wait_status
 
 
 def heading_counts(page) -> dict[str, str]:
@@ -43,14 +30,6 @@ def year_row(page) -> dict[str, list]:
     return page.eval_on_selector_all(
         "nav.years li[data-year]", "els => Object.fromEntries(els.map(li => [li.getAttribute('data-year'),"
         " [!li.hidden, li.querySelector('.count').textContent]]))")
-
-
-def wait_status(page) -> None:
-    page.wait_for_function(
-        """() => { const s = document.getElementById('filter-status');
-                   const f = document.getElementById('filters');
-                   return s && s.textContent.trim() !== '' && f.getAttribute('aria-busy') === 'false'; }""",
-        timeout=EXPECT_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
