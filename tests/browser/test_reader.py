@@ -280,7 +280,7 @@ def test_another_year_on_a_year_page_is_that_years_page(page, server, events, a_
 def test_a_link_with_another_year_opens_that_years_page(page, server, events, a_category):
     """A year page's address with another year's ?year= (as shared before choosing a year
     went to its page) goes to that year's page with the other filters; ?year=all to the
-    home page; a year the site has not stays on the page, its own year chosen."""
+    home page; a year the site lacks leaves the page on its own year."""
     years = sorted({e["date"]["start"][:4] for e in events})
     assert len(years) > 1
     page.goto(server + f"years/{years[0]}/?cat={a_category}&year={years[-1]}")
