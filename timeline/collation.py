@@ -11,7 +11,7 @@ its level one, the 3,755 most common characters, is ordered by pinyin, so a char
 place in it orders it, and the first character of each initial (啊 for a, 芭 for b, ...)
 gives the letter. A rarer character (GB2312's level two is ordered by radical, not by
 reading) or one outside GB2312 sorts after every letter, by code point. Traditional
-characters are read as their simplified forms (zh_fold).
+characters are read as their simplified forms (search.fold, the search's own folding).
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ import bisect
 import functools
 import unicodedata
 
-from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
+from timeline.search import fold
 
 # The first character of each initial in GB2312's level one (no pinyin begins with i, u
 # or v) and the letter it begins.
 _FIRSTS = "啊芭擦搭蛾发噶哈击喀垃妈拿哦啪期然撒塌挖昔压匝"
 _LETTERS = "abcdefghjklmnopqrstwxyz"
 _LEVEL_ONE = 3755
-_SIMPLE = dict(zip(TRADITIONAL, SIMPLIFIED))
 
 
 def _place(char: str) -> int | None:
@@ -59,7 +58,7 @@ def _char_key(char: str) -> str:
         return "\x02" + base + "\x00" + char
     if "0" <= base <= "9":
         return "\x01" + base + "\x00\x00"
-    place = _place(_SIMPLE.get(char, char))
+    place = _place(fold(char))
     if place is not None:
         return "\x02" + _LETTERS[bisect.bisect_right(_STARTS, place) - 1] + "\x01" + chr(place)
     return ("\x03" if base.isalpha() else "\x00") + char + "\x00\x00"
