@@ -56,8 +56,8 @@ def _text(rng: random.Random, zh: bool, words: int) -> str:
     return ("" if zh else " ").join(out).replace(" \n\n ", "\n\n").strip() + ("。" if zh else ".")
 
 
-def _date(rng: random.Random, i: int, n: int) -> dict:
-    day = 16071 + int(i * 3650 / n)  # 2014-01-01 + up to ten years, in order
+def _date(rng: random.Random, i: int, n: int, days: int) -> dict:
+    day = 16071 + int(i * days / n)  # 2014-01-01 + up to `days` days, in order
     import datetime
     d = datetime.date.fromordinal(datetime.date(1970, 1, 1).toordinal() + day)
     s = e = d.isoformat()
@@ -73,7 +73,8 @@ def _date(rng: random.Random, i: int, n: int) -> dict:
             "display": disp}
 
 
-def generate(n: int, seed: int = 1) -> dict:
+def generate(n: int, seed: int = 1, days: int = 3650) -> dict:
+    """n synthetic events dated in order over `days` days from 1 January 2014."""
     rng = random.Random(seed)
     sources = [{"key": f"src-{k:06d}", "title": f"Report {k} 报道", "publisher": rng.choice(
         ["智东西", "36氪", "Reuters", "Kuaishou IR", "LatePost"]), "author": None,
@@ -85,7 +86,7 @@ def generate(n: int, seed: int = 1) -> dict:
         title = (_text(rng, True, 8).rstrip("。") if zh else _text(rng, False, 7).rstrip(".").title())
         ev = {"slug": f"event-{i:06d}", "title": title, "category": rng.choice(CATEGORIES),
               "tags": [{"kind": k, "name": nm} for k, nm in rng.sample(TAGS, rng.randint(1, 4))],
-              "date": _date(rng, i, n), "body": _text(rng, zh, 100 if not zh else 60),
+              "date": _date(rng, i, n, days), "body": _text(rng, zh, 100 if not zh else 60),
               "lang": "zh" if zh else "en",
               "sources": [{"key": s["key"], "locator": None} for s in rng.sample(sources, min(len(sources), rng.randint(1, 3)))],
               "translations": {}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import build_data  # noqa: E402
 
+from timeline import build  # noqa: E402
 from timeline.build import build_site  # noqa: E402
 from timeline.errors import BuildError  # noqa: E402
 from timeline.output import MANIFEST, spare_dir  # noqa: E402
@@ -422,6 +424,28 @@ def test_chinese_names_are_listed_by_their_pinyin(tmp_path: Path) -> None:
         html = (tmp_path / "s" / page).read_text("utf-8")
         shown = re.findall(r'<a href="[^"]*/tags/person/[^"]*"[^>]*>([^<]+)</a>', html)
         assert shown == ["陈坤", "盖坤", "Justine Moore", "王兴", "张迪"], page
+
+
+def test_the_search_index_names_the_year_page_showing_each_event(tmp_path: Path, monkeypatch) -> None:
+    """Each result in the search index gives the page of its year's pages that shows its
+    card, and the manifest gives each year's URL: app.js takes a result's whole card from
+    there. With years longer than a page, some events are on a later page."""
+    monkeypatch.setattr(build, "PAGE_SIZE", 3)
+    monkeypatch.setattr(build, "FEED_SIZE", 2)
+    site = tmp_path / "s"
+    build_site(build_data.make_chronology(), site, base_url=BASE)
+    for lang, prefix in (("en", ""), ("zh", "zh/")):
+        manifest = json.loads((site / f"search/{lang}.json").read_text("utf-8"))
+        year_url = {y: url for y, _, url in manifest["years"]}
+        assert year_url and all(url == f"/kling/{prefix}years/{y}/" for y, url in year_url.items())
+        pages = set()
+        for k in range(len(manifest["chunks"])):
+            for rec in json.loads((site / f"search/{lang}-{k}.json").read_text("utf-8")):
+                y, p = int(rec[4][:4]), rec[9]
+                path = f"{prefix}years/{y}/" + (f"page/{p}/" if p > 1 else "") + "index.html"
+                assert f'data-e="{rec[0]}"' in (site / path).read_text("utf-8"), (rec[0], path)
+                pages.add((y, p))
+        assert any(p > 1 for _, p in pages)
 
 
 def test_chinese_pages_show_a_tags_chinese_name(tmp_path: Path) -> None:

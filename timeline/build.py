@@ -690,6 +690,13 @@ class Site:
                      "listing", (lang, "year", y, p))
                 for p, chunk in enumerate(chunks, 1)]
 
+    def year_page_of(self, i: int) -> int:
+        """The page of its year's pages that shows event i (1 for the first). A year's
+        events are one run of the reading order (it sorts by month first), cut into pages of
+        PAGE_SIZE."""
+        first = self.by_year[int(self.events[i]["date"]["start"][:4])][0]
+        return (self.reading_pos[i] - self.reading_pos[first]) // PAGE_SIZE + 1
+
     def _category_pages(self, lang: str, c: str) -> list[Page]:
         chunks = _chunks(self.by_cat[c], PAGE_SIZE)
         return [Page(self.router.route(category_rel(c), lang, p).path,
@@ -722,9 +729,10 @@ class Site:
                     _digest(self.fp, lang.encode(), b"charts", self.obs_key, *charted), "charts", (lang,))
 
     def _search_docs_page(self, lang: str, k: int) -> Page:
+        chunk = self.search_chunks[k]
         return Page(f"search/{lang}-{k}.json",
                     _digest(self.fp, lang.encode(), b"sdocs", self._facets,
-                            *[self.ekeys[i] for i in self.search_chunks[k]]),
+                            _b([self.year_page_of(i) for i in chunk]), *[self.ekeys[i] for i in chunk]),
                     "search_docs", (lang, k))
 
     def _search_text_page(self, k: int) -> Page:
@@ -1025,7 +1033,8 @@ class Site:
                         for k in range(len(self.search_chunks))],
             chunk_years=years, chunk_counts=[len(c) for c in self.search_chunks],
             categories=[(c, category_label(c, lang), r.url(category_rel(c), lang)) for c in self.cat_order],
-            tags=self.tag_order, years=[[y, len(self.by_year[y])] for y in sorted(self.by_year)])
+            tags=self.tag_order,
+            years=[[y, len(self.by_year[y]), r.url(f"years/{y}/", lang)] for y in sorted(self.by_year)])
 
     def render_search_docs(self, lang: str, k: int) -> str:
         records = []
@@ -1038,7 +1047,7 @@ class Site:
                             text_lang if text_lang.split("-")[0] != lang else "",
                             date_display(d, lang), d["start"], cat_index[e["category"]],
                             [tag_index[(t["kind"], t["name"])] for t in e["tags"]],
-                            date_datetime(d) or "", d["end"]])
+                            date_datetime(d) or "", d["end"], self.year_page_of(i)])
         return search.docs_chunk(records)
 
     def render_search_text(self, k: int) -> fragments.Joined:

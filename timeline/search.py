@@ -4,11 +4,14 @@ Files (all JSON, under search/ at the site's root):
 
 - `search/<lang>.json`, the manifest, small at any size: the URL prefix of event pages,
   the categories, tags and years (for the filter menus and for decoding the chunks), the
-  list of chunks with the years each covers, and the table folding traditional Chinese
+  list of chunks with the years each covers, each year as `[year, events, URL of its
+  page]` (its later pages add `page/<n>/`), and the table folding traditional Chinese
   to simplified (`fold`: the two strings of timeline/zh_fold.py).
 - `search/<lang>-<k>.json`: what a result shows in that language, for CHUNK events in
   chronological order: `[path segment, title, lang of the title or "", date display,
-  start, category index, [tag indices], the <time datetime> value or "", end]`.
+  start, category index, [tag indices], the <time datetime> value or "", end, the page
+  of its year's pages that shows its card]`. A result is drawn with its title first, then
+  with the whole card (summary, sources) app.js takes from that year page.
 - `search/text-<k>.json`: the same events' searchable text, shared by the languages
   (a reader of the English site searching 可灵 finds the event by its Chinese text):
   every title and body (original and translations) and tag names, NFKC-normalised, case
@@ -42,7 +45,7 @@ from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 CHUNK = 500
 # What the index text and the manifest mean, for the keys build.py gives the search pages:
 # bump the name when the normalisation changes; a new table changes the digest.
-FORMAT = b"search-6:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+FORMAT = b"search-7:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
 
 _URL = re.compile(r"https?://\S+")
 # A word: letters, digits, marks, joined by . ' ’ % + - between them (so "2.0", "q3-2025").
@@ -150,7 +153,7 @@ def chunks(n: int, size: int = CHUNK) -> list[range]:
 
 def manifest(*, events_url: str, chunk_urls: list[tuple[str, str]], chunk_years: list[tuple[int, int]],
              chunk_counts: list[int], categories: list[tuple[str, str, str]],
-             tags: list[tuple[str, str]], years: list[int], total: int) -> str:
+             tags: list[tuple[str, str]], years: list[list], total: int) -> str:
     """search/<lang>.json."""
     return _dump({
         "v": 1, "total": total, "events": events_url,

@@ -83,7 +83,8 @@ def server(tmp_path_factory, shipped_chrono):
     httpd.server_close()
 
 
-LARGE_EXTRA = 1200  # synthetic events (bench/build.py's), 120 a year from 2014 to 2023
+LARGE_EXTRA = 1200  # synthetic events (bench/build.py's), 240 a year from 2014 to 2018:
+LARGE_DAYS = 1826   # a year's page lists 200 (build.PAGE_SIZE), the next page the rest
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +101,7 @@ def large(tmp_path_factory):
     db = work / "events.db"
     shutil.copyfile(REPO / "events.db", db)
     data = work / "data.json"
-    data.write_text(json.dumps(bench.generate(LARGE_EXTRA, seed=3), ensure_ascii=False), "utf-8")
+    data.write_text(json.dumps(bench.generate(LARGE_EXTRA, seed=3, days=LARGE_DAYS), ensure_ascii=False), "utf-8")
     subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), "import", str(data)],
                    cwd=REPO, check=True, capture_output=True)
     chrono = chronology.read(f"sqlite:///{db}")

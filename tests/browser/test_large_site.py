@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import pytest
 
 from timeline import search
+from timeline.build import PAGE_SIZE
 from timeline.dates import iso_extent
 
 from reading import EXPECT_TIMEOUT, seg, visible_events, wait_status
@@ -34,13 +36,29 @@ def word(large):
     return "可灵", found
 
 
+def _wait_cards(page) -> None:
+    """Until every result near the screen (within app.js's margin) shows its whole card:
+    the cards then grow no more under the pointer, nor are replaced as they are read."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#results article[data-card]')].every(a => {
+                   const r = a.getBoundingClientRect(); return r.bottom < -600 || r.top > innerHeight + 600; })""",
+        timeout=EXPECT_TIMEOUT)
+
+
 def _show_all(page) -> None:
-    """Press "Show more" until every result is drawn."""
+    """Press "Show more" until every result is drawn (once the cards around it have come,
+    so that none grows and moves it as it is pressed)."""
     while page.locator("#results button.more").count():
         before = page.locator("#results article").count()
+        page.locator("#results button.more").scroll_into_view_if_needed()
+        _wait_cards(page)
         page.click("#results button.more")
         page.wait_for_function(f"() => document.querySelectorAll('#results article').length > {before}",
                                timeout=EXPECT_TIMEOUT)
+    # (the focus moved to the first new result: the cards near it come, and replace their
+    # titles, before the results are read)
+    _wait_cards(page)
+    wait_status(page)
 
 
 def test_the_home_page_is_an_overview(page, large):
@@ -107,3 +125,77 @@ def test_results_from_the_index_are_grouped_and_dated_as_the_year_page(page, lar
         (a.querySelector('time') || {getAttribute: () => null}).getAttribute('datetime')])"""))
     assert shown == {seg(e["slug"]): iso_extent(e["date"]["start"], e["date"]["end"], e["date"]["precision"])
                      for e in of_year}
+
+
+def _settle_all_cards(page) -> None:
+    """Scroll down the results a screen at a time, each time until the cards near it have
+    come, to the end."""
+    wait_status(page)
+    while True:
+        _wait_cards(page)
+        if page.evaluate("() => { const y = scrollY; scrollBy(0, innerHeight); return scrollY === y; }"):
+            break
+
+
+def _two_page_year(chrono) -> str:
+    """A year whose events fill more than one page (its later events on page/2/)."""
+    years = Counter(e["date"]["start"][:4] for e in chrono.events)
+    return min(y for y, n in years.items() if n > PAGE_SIZE)
+
+
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_results_from_the_index_become_the_year_pages_cards(page, large, prefix):
+    """A result drawn from the index shows its title first, then, near the screen, the
+    whole card its year page shows (summary, sources), identical to it, whichever page of
+    its year holds it."""
+    base, chrono = large
+    year = _two_page_year(chrono)
+    static = {}
+    for p in (1, 2):
+        page.goto(base + f"{prefix}years/{year}/" + (f"page/{p}/" if p > 1 else ""))
+        static.update({seg: (p, html) for seg, html in page.eval_on_selector_all(
+            "#timeline article[data-e]", "els => els.map(a => [a.getAttribute('data-e'), a.outerHTML])")})
+    cats = Counter(e["category"] for e in chrono.events if e["date"]["start"].startswith(year))
+    cat = cats.most_common(1)[0][0]
+    page.goto(base + f"{prefix}?year={year}&cat={cat}")  # the overview: drawn from the index
+    _settle_all_cards(page)
+    drawn = page.eval_on_selector_all("#results article", "els => els.map(a => [a.getAttribute('data-e'), a.outerHTML])")
+    assert len(drawn) == cats[cat] and page.locator("#results article[data-card]").count() == 0
+    assert {static[seg][0] for seg, _ in drawn} == {1, 2}  # from both pages of the year
+    assert all(html == static[seg][1] for seg, html in drawn)
+    assert page.locator("#results article .summary").count() > 0
+    assert page.locator("#results article .cites a[href]").count() > 0
+
+
+def test_only_the_year_pages_of_results_near_the_screen_are_fetched(page, large, word):
+    """A search whose results span many year pages fetches those of the results near the
+    screen, and the others as the reader scrolls to them."""
+    base, chrono = large
+    w, found = word
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/years/" in r.url else None)
+    page.goto(base + f"?q={w}")
+    wait_status(page)
+    needed = set(page.eval_on_selector_all("#results article[data-card]", "els => els.map(a => a.getAttribute('data-card'))"))
+    first = set(fetched)
+    assert first and len(needed) > len(first) + 2
+    _settle_all_cards(page)
+    assert page.locator("#results article[data-card]").count() == 0
+    assert len(set(fetched)) == len(fetched) > len(first)  # each page once
+
+
+def test_a_year_page_that_cannot_be_had_leaves_the_results_their_titles(page, large, word, guard):
+    """The fetch fails: the results keep their titles and links, the count is whole, and
+    the form is not left busy."""
+    base, chrono = large
+    w, found = word
+    page.route("**/years/**", lambda route: route.abort())
+    page.goto(base + f"?q={w}")
+    wait_status(page)
+    assert page.text_content("#filter-status").startswith(f"{len(found):,} of {len(chrono.events):,}")
+    titled = page.locator("#results article[data-card]")
+    assert titled.count() > 0 and page.locator("#results article h3 a").count() == 100
+    assert page.get_attribute("#filters", "aria-busy") == "false"
+    failed = [e for e in guard.errors if "/years/" in e and "ERR_FAILED" in e]
+    assert failed  # (the browser's own report of the refused request: expected here)
+    guard.errors = [e for e in guard.errors if e not in failed]

@@ -11,7 +11,9 @@
  * the text chunks only once there is something to search for).
  * When every event of the page is already on it (#timeline[data-complete]), matching
  * events are shown and the others hidden in place; otherwise results are drawn into
- * #results, grouped by month, a hundred at a time.
+ * #results, grouped by month, a hundred at a time: each first with its title, then, once
+ * it is near the screen, as the whole card its year page shows (summary, sources),
+ * taken from that page, which is fetched once for all the results it holds.
  */
 (function () {
   "use strict";
@@ -36,6 +38,8 @@
 
   var meta = null, metaPromise = null;
   var docs = [], texts = [], pending = {};
+  var cards = null, cardPages = {};  // whole cards by path segment; year pages: "pending", "done", "failed"
+  var chunksLoading = false, unseen = new Set();  // (results not yet told whether near the screen)
   var limit = PAGE, typing = 0, generation = 0;
   var simplified = new Map();  // traditional → simplified Chinese, from the manifest
 
@@ -120,6 +124,8 @@
         m.cats.forEach(function (c, i) { m.catIndex[c[0]] = i; });
         m.tagIndex = {};
         m.tags.forEach(function (tg, i) { m.tagIndex[tg[0] + ":" + tg[1]] = i; });
+        m.yearURL = {};
+        (m.years || []).forEach(function (y) { m.yearURL[y[0]] = y[2]; });
         return m;
       });
     }
@@ -200,6 +206,8 @@
   }
 
   function restore() {
+    if (nearScreen) nearScreen.disconnect();
+    unseen.clear();
     results.hidden = true;
     results.textContent = "";
     if (timeline) {
@@ -287,7 +295,7 @@
 
   function card(rec) {
     var c = meta.cats[rec[5]] || ["other", "", "#"];
-    var art = el("article", { "class": "event cat-" + c[0], lang: rec[2] || null });
+    var art = el("article", { "class": "event cat-" + c[0], "data-e": rec[0], lang: rec[2] || null });
     var p = el("p", { "class": "meta" });
     // the date's machine-readable form holds no more precision than known (none across years)
     p.appendChild(rec[7] ? el("time", { datetime: rec[7] }, rec[3]) : el("span", { "class": "date" }, rec[3]));
@@ -298,6 +306,87 @@
     h.appendChild(el("a", { href: meta.events + rec[0] + "/" }, rec[1]));
     art.appendChild(h);
     return art;
+  }
+
+  // ------------------------------------------------------------ whole cards
+  // The card of a result, as its year page shows it (null until that page is fetched).
+  // The cards this page shows need no fetch.
+  function wholeCard(seg) {
+    if (!cards) {
+      cards = {};
+      var own = timeline ? timeline.querySelectorAll("article[data-e]") : [];
+      for (var i = 0; i < own.length; i++) {
+        var copy = own[i].cloneNode(true);
+        copy.hidden = false;
+        cards[own[i].getAttribute("data-e")] = copy;
+      }
+    }
+    return cards[seg] || null;
+  }
+
+  // The address of the year page that shows a result (search.py: its year's URL, and
+  // "page/<n>/" after it for a later page), or null for an index that does not say.
+  function cardPage(rec) {
+    var url = meta.yearURL[+rec[4].slice(0, 4)], p = rec[9];
+    if (!url || !p) return null;
+    return p > 1 ? url + "page/" + p + "/" : url;
+  }
+
+  // Fetch a year page once and keep its cards; a page that cannot be had leaves its
+  // results with their titles.
+  function loadCards(url) {
+    if (cardPages[url]) return;
+    cardPages[url] = "pending";
+    fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.text();
+    }).then(function (html) {
+      var found = new DOMParser().parseFromString(html, "text/html").querySelectorAll("#timeline article[data-e]");
+      for (var i = 0; i < found.length; i++) cards[found[i].getAttribute("data-e")] = found[i];
+      cardPages[url] = "done";
+      upgrade();
+    }, function (err) {
+      cardPages[url] = "failed";
+      setBusy();
+      if (window.console) console.warn(err);
+    });
+  }
+
+  // A result drawn with its title asks for its year page once it is near the screen
+  // (all at once in a browser without IntersectionObserver).
+  var nearScreen = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      unseen.delete(entry.target);
+      if (!entry.isIntersecting) return;
+      nearScreen.unobserve(entry.target);
+      loadCards(entry.target.getAttribute("data-card"));
+    });
+    setBusy();
+  }, { rootMargin: "600px 0px" }) : null;
+
+  // Each result whose whole card has come takes its place (the focus, on its title's
+  // link, moves to the new card's).
+  function upgrade() {
+    var waiting = results.querySelectorAll("article[data-card]");
+    for (var i = 0; i < waiting.length; i++) {
+      var whole = wholeCard(waiting[i].getAttribute("data-e"));
+      if (!whole) continue;
+      var node = document.importNode(whole, true), focused = waiting[i].contains(document.activeElement);
+      waiting[i].parentNode.replaceChild(node, waiting[i]);
+      if (focused) node.querySelector("h3 a").focus();
+    }
+    setBusy();
+  }
+
+  // The form is busy while chunks of the index, or the whole cards of results near the
+  // screen, are on their way.
+  function setBusy() {
+    var busy = chunksLoading || (!results.hidden && unseen.size > 0);
+    if (!results.hidden) {
+      var waiting = results.querySelectorAll("article[data-card]");
+      for (var i = 0; i < waiting.length && !busy; i++) busy = cardPages[waiting[i].getAttribute("data-card")] === "pending";
+    }
+    form.setAttribute("aria-busy", busy ? "true" : "false");
   }
 
   function applyResults(s, match, loading) {
@@ -322,7 +411,14 @@
         section.appendChild(el("h2", {}, monthLabel(rec[4], rec[8] || rec[4])));
         frag.appendChild(section);
       }
-      section.appendChild(card(rec));
+      var whole = wholeCard(rec[0]), url = whole ? null : cardPage(rec), node;
+      if (whole) {
+        node = document.importNode(whole, true);
+      } else {
+        node = card(rec);
+        if (url && cardPages[url] !== "done" && cardPages[url] !== "failed") node.setAttribute("data-card", url);
+      }
+      section.appendChild(node);
     });
     if (hits.length > limit) {
       var more = el("button", { type: "button", "class": "more" }, t("more"));
@@ -334,9 +430,16 @@
       });
       frag.appendChild(more);
     }
+    if (nearScreen) nearScreen.disconnect();
     results.textContent = "";
     results.appendChild(frag);
     results.hidden = false;
+    var titled = results.querySelectorAll("article[data-card]");
+    unseen = new Set(titled);
+    for (var w = 0; w < titled.length; w++) {
+      if (nearScreen) nearScreen.observe(titled[w]); else loadCards(titled[w].getAttribute("data-card"));
+    }
+    if (!nearScreen) unseen.clear();
     var total = 0;
     need.forEach(function (k) { total += meta.chunks[k].n; });
     return [hits.length, s.year ? countYear(s.year, total) : meta.total];
@@ -383,7 +486,8 @@
     var inPlace = complete && (!scopeYear || s.year === scopeYear);
     var r = inPlace ? applyInPlace(s, match) : applyResults(s, match, loading);
     showStatus(count(r[0], r[1], loading));
-    form.setAttribute("aria-busy", loading ? "true" : "false");
+    chunksLoading = loading;
+    setBusy();
   }
 
   // ------------------------------------------------------------ events
