@@ -12,6 +12,7 @@ missed, or a page the partial plan missed, would leave a stale page here.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -311,20 +312,75 @@ def test_another_database_or_other_options_read_everything(base: Path, tmp_path:
     assert _files(tmp_path / "site") == _files(tmp_path / "fresh2")
 
 
+def _built_here(base: Path, work: Path) -> str:
+    """The base database, with a site built in `work` itself: its files are the ones the
+    build's manifest describes (inode and times), so they can be patched."""
+    db = _copy(base, work)
+    shutil.rmtree(work / "site")
+    build_from_database(f"sqlite:///{db}", work / "site", jobs=1)
+    return db
+
+
+def _patches(monkeypatch) -> dict[str, bool]:
+    """The pages written by patching (True) or offered to be and joined whole (False)."""
+    from timeline import output
+    done: dict[str, bool] = {}
+    real = output._patched
+
+    def patched(fd, page, base_):
+        done[Path(base_[0]).name] = ok = real(fd, page, base_)
+        return ok
+    monkeypatch.setattr(output, "_patched", patched)
+    return done
+
+
 def test_a_patched_whole_site_file_is_the_joined_one(base: Path, tmp_path: Path, monkeypatch) -> None:
     """events.json, calendar.ics and the search text chunk are patched from the live
     files (copied in the kernel around the changed pieces): the bytes are those of
     joining every piece, and the patch was used."""
-    from timeline import output
-    db = _copy(base, tmp_path)
+    db = _built_here(base, tmp_path)
     for n in (3, 30, 59):
         _cli("--db", db, "edit", f"event-{n:06d}", "--body", f"Body {n} changed.")
-    patched = []
-    real = output._patched
-    monkeypatch.setattr(output, "_patched", lambda fd, page, base_: patched.append(base_[0]) or real(fd, page, base_))
+    patches = _patches(monkeypatch)
     report = build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
-    assert {"events.json", "calendar.ics"} <= {Path(p).name for p in patched}
+    assert patches["events.json"] and patches["calendar.ics"]
     assert {"events.json", "calendar.ics"} <= set(report.written_paths)
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    for name in ("events.json", "calendar.ics", *[p for p in report.written_paths if p.startswith("search/text")]):
+        assert (tmp_path / "site" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
+def test_a_file_changed_since_the_build_is_joined_not_patched(base: Path, tmp_path: Path, monkeypatch) -> None:
+    """A whole-site file that is not the one the last build wrote (here: copied, so
+    another inode) is joined whole rather than patched from."""
+    db = _copy(base, tmp_path)
+    _cli("--db", db, "edit", "event-000030", "--body", "Body 30 changed.")
+    patches = _patches(monkeypatch)
+    build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    assert patches["events.json"] is False
+    build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
+    assert (tmp_path / "site/events.json").read_bytes() == (tmp_path / "fresh/events.json").read_bytes()
+
+
+def test_a_patch_the_filesystem_cannot_copy_is_joined_whole(base: Path, tmp_path: Path, monkeypatch) -> None:
+    """On a filesystem where copy_file_range fails (here: after its first copy, so the
+    new file already holds part of the page), the page is written whole instead: the
+    same bytes as joining every piece."""
+    db = _built_here(base, tmp_path)
+    _cli("--db", db, "edit", "event-000030", "--body", "Body 30 changed.")
+    calls, real = [], os.copy_file_range
+
+    def failing(src, dst, count, offset_src=None, offset_dst=None):
+        calls.append(count)
+        if len(calls) > 1:
+            raise OSError(errno.EXDEV, "copy_file_range: not across these files")
+        return real(src, dst, count, offset_src, offset_dst)
+
+    patches = _patches(monkeypatch)
+    monkeypatch.setattr(os, "copy_file_range", failing)
+    report = build_from_database(f"sqlite:///{db}", tmp_path / "site", jobs=1)
+    monkeypatch.undo()
+    assert len(calls) > 1 and patches["events.json"] is False and "events.json" in report.written_paths
     build_site(chronology.read(f"sqlite:///{db}"), tmp_path / "fresh", jobs=1)
     for name in ("events.json", "calendar.ics", *[p for p in report.written_paths if p.startswith("search/text")]):
         assert (tmp_path / "site" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name

@@ -181,15 +181,15 @@ def _load_since(conn: sqlite3.Connection, previous: Chronology) -> Chronology | 
     fresh = []
     if moved:
         ids = (json.dumps(moved),)   # (one parameter, however many events)
-        marks = "SELECT value FROM json_each(?)"
-        event_rows = _rows(conn, _SQL["events"].replace(" ORDER BY", f" WHERE id IN ({marks}) ORDER BY"), ids)
+        moved_ids = "SELECT value FROM json_each(?)"  # (the ids in `ids`, as a subquery)
+        event_rows = _rows(conn, _SQL["events"].replace(" ORDER BY", f" WHERE id IN ({moved_ids}) ORDER BY"), ids)
         source_rows = _rows(conn, "SELECT id, title, publisher, url, published FROM source WHERE id IN "
-                            f"(SELECT source_id FROM citation WHERE event_id IN ({marks}))", ids)
-        linked = [_rows(conn, _SQL[part].replace(" ORDER BY", f" WHERE event_id IN ({marks}) ORDER BY")
-                        if " ORDER BY" in _SQL[part] else _SQL[part] + f" WHERE event_id IN ({marks})", ids)
+                            f"(SELECT source_id FROM citation WHERE event_id IN ({moved_ids}))", ids)
+        linked = [_rows(conn, _SQL[part].replace(" ORDER BY", f" WHERE event_id IN ({moved_ids}) ORDER BY")
+                        if " ORDER BY" in _SQL[part] else _SQL[part] + f" WHERE event_id IN ({moved_ids})", ids)
                   for part in ("event_tags", "citations", "translations")]
         tag_rows = _rows(conn, "SELECT id, kind, name FROM tag WHERE id IN "
-                         f"(SELECT tag_id FROM eventtag WHERE event_id IN ({marks}))", ids)
+                         f"(SELECT tag_id FROM eventtag WHERE event_id IN ({moved_ids}))", ids)
         for table, columns, checked in (("event", EVENT_COLUMNS, event_rows),
                                         ("source", ("id", "title", "publisher", "url", "published"), source_rows),
                                         ("tag", ("id", "kind", "name"), tag_rows),

@@ -102,8 +102,9 @@ def large(tmp_path_factory):
     shutil.copyfile(REPO / "events.db", db)
     data = work / "data.json"
     data.write_text(json.dumps(bench.generate(LARGE_EXTRA, seed=3, days=LARGE_DAYS), ensure_ascii=False), "utf-8")
-    subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), "import", str(data)],
-                   cwd=REPO, check=True, capture_output=True)
+    imported = subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), "import", str(data)],
+                              cwd=REPO, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
     chrono = chronology.read(f"sqlite:///{db}")
     www = work / "www"
     port = _free_port()
