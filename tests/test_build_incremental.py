@@ -32,7 +32,7 @@ CATEGORIES = ["model-release", "product", "personnel", "earnings", "business"]
 
 
 def _chronology() -> Chronology:
-    data = bench.generate(40, seed=7)
+    data = bench.generate(40, seed=7, days=1826)  # eight a year: a year runs to a second page
     keys = {s["key"]: s for s in data["sources"]}
     for n, e in enumerate(data["events"]):
         e["tags"] = [{"kind": k, "name": name} for k, name in (TAGS[n % 7], TAGS[(n * 3) % 7])[: 1 + n % 2]]

@@ -632,10 +632,12 @@ class Site:
         self.year_pages = {y: _chunks(self.by_year[y], PAGE_SIZE) for y in years}
         # each year's months: (month, the page of the year it begins on, its events)
         self.months: dict[int, list[tuple[str, int, int]]] = {}
+        self.year_page = [1] * n   # the page of its year's pages that lists each event
         for y in years:
             months: dict[str, list[int]] = {}
             for p, chunk in enumerate(self.year_pages[y], 1):
                 for i in chunk:
+                    self.year_page[i] = p
                     ym = self.month_order[i][:7]   # (the month it begins)
                     if ym in months:
                         months[ym][1] += 1
@@ -690,13 +692,6 @@ class Site:
                      "listing", (lang, "year", y, p))
                 for p, chunk in enumerate(chunks, 1)]
 
-    def year_page_of(self, i: int) -> int:
-        """The page of its year's pages that shows event i (1 for the first). A year's
-        events are one run of the reading order (it sorts by month first), cut into pages of
-        PAGE_SIZE."""
-        first = self.by_year[int(self.events[i]["date"]["start"][:4])][0]
-        return (self.reading_pos[i] - self.reading_pos[first]) // PAGE_SIZE + 1
-
     def _category_pages(self, lang: str, c: str) -> list[Page]:
         chunks = _chunks(self.by_cat[c], PAGE_SIZE)
         return [Page(self.router.route(category_rel(c), lang, p).path,
@@ -732,7 +727,7 @@ class Site:
         chunk = self.search_chunks[k]
         return Page(f"search/{lang}-{k}.json",
                     _digest(self.fp, lang.encode(), b"sdocs", self._facets,
-                            _b([self.year_page_of(i) for i in chunk]), *[self.ekeys[i] for i in chunk]),
+                            _b([self.year_page[i] for i in chunk]), *[self.ekeys[i] for i in chunk]),
                     "search_docs", (lang, k))
 
     def _search_text_page(self, k: int) -> Page:
@@ -1047,7 +1042,7 @@ class Site:
                             text_lang if text_lang.split("-")[0] != lang else "",
                             date_display(d, lang), d["start"], cat_index[e["category"]],
                             [tag_index[(t["kind"], t["name"])] for t in e["tags"]],
-                            date_datetime(d) or "", d["end"], self.year_page_of(i)])
+                            date_datetime(d) or "", d["end"], self.year_page[i]])
         return search.docs_chunk(records)
 
     def render_search_text(self, k: int) -> fragments.Joined:
