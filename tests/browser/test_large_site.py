@@ -199,3 +199,20 @@ def test_a_year_page_that_cannot_be_had_leaves_the_results_their_titles(page, la
     failed = [e for e in guard.errors if "/years/" in e and "ERR_FAILED" in e]
     assert failed  # (the browser's own report of the refused request: expected here)
     guard.errors = [e for e in guard.errors if e not in failed]
+
+
+def test_a_focused_result_keeps_the_focus_when_its_card_comes(page, large, word):
+    """A keyboard reader on a result's title, before its card has come: the focus moves
+    to the same link in the whole card that replaces it."""
+    base, chrono = large
+    w, found = word
+    page.goto(base + f"?q={w}")
+    wait_status(page)
+    far = page.locator("#results article[data-card]").last
+    href = far.locator("h3 a").get_attribute("href")
+    far.locator("h3 a").focus()  # (scrolls it into view: its year page is fetched)
+    _wait_cards(page)
+    focused = page.evaluate("""() => { const a = document.activeElement;
+        return [a.tagName, a.getAttribute('href'), !!a.closest('article').querySelector('.cites'),
+                a.closest('article').hasAttribute('data-card')]; }""")
+    assert focused == ["A", href, True, False]
