@@ -11,6 +11,8 @@ import pytest
 
 from timeline.templating import segment
 
+from reading import wait_status
+
 
 def run_axe(page, axe_path) -> list[dict]:
     page.add_script_tag(path=str(axe_path))
@@ -51,5 +53,19 @@ def test_no_serious_violations_on_a_phone(make_context, server, shipped_chrono, 
     page = make_context(viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
     response = page.goto(server + pages(shipped_chrono)[name])
     assert response and response.ok
+    bad = run_axe(page, axe_path)
+    assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_violations_in_results_drawn_from_the_index(make_context, large, axe_path, scheme):
+    """On a large site, results from the index: whole cards near the screen, titles
+    further down, both in the page at once."""
+    base, _ = large
+    page = make_context(color_scheme=scheme).new_page()
+    page.goto(base + "?q=" + quote("可灵"))
+    wait_status(page)
+    assert page.locator("#results article[data-card]").count() > 0
+    assert page.locator("#results article .cites").count() > 0
     bad = run_axe(page, axe_path)
     assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
