@@ -561,8 +561,9 @@ class Site:
             pages.append(Page(r.route("about/", lang).path, _digest(fp, lang.encode(), b"about", _b(n)),
                               "about", (lang,)))
             pages.append(self._charts_page(lang))
-            pages.append(Page(f"search/{lang}.json", _digest(fp, lang.encode(), b"smeta", search.FORMAT,
-                                                             self._facets, self._overview),
+            pages.append(Page(f"search/{lang}.json",
+                              _digest(fp, lang.encode(), b"smeta", search.FORMAT, search.RESULTS_FORMAT,
+                                      self._facets, self._overview),
                               "search_meta", (lang,)))
             for k in range(len(self.search_chunks)):
                 pages.append(self._search_docs_page(lang, k))
@@ -726,7 +727,7 @@ class Site:
     def _search_docs_page(self, lang: str, k: int) -> Page:
         chunk = self.search_chunks[k]
         return Page(f"search/{lang}-{k}.json",
-                    _digest(self.fp, lang.encode(), b"sdocs", self._facets,
+                    _digest(self.fp, lang.encode(), b"sdocs", search.RESULTS_FORMAT, self._facets,
                             _b([self.year_page[i] for i in chunk]), *[self.ekeys[i] for i in chunk]),
                     "search_docs", (lang, k))
 

@@ -43,9 +43,13 @@ from timeline.templating import compact_json
 from timeline.zh_fold import SIMPLIFIED, TRADITIONAL
 
 CHUNK = 500
-# What the index text and the manifest mean, for the keys build.py gives the search pages:
-# bump the name when the normalisation changes; a new table changes the digest.
-FORMAT = b"search-7:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+# What the index text means (and the folding table the manifest carries), for the keys
+# build.py gives the search pages and the words it keeps: bump the name when the
+# normalisation changes; a new table changes the digest.
+FORMAT = b"search-6:" + hashlib.blake2b((TRADITIONAL + SIMPLIFIED).encode(), digest_size=8).digest()
+# What the manifest and the results chunks hold, their fields: bump it when they change
+# (the words kept for the text chunks stay good).
+RESULTS_FORMAT = b"results-2"
 
 _URL = re.compile(r"https?://\S+")
 # A word: letters, digits, marks, joined by . ' ’ % + - between them (so "2.0", "q3-2025").

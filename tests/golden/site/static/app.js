@@ -108,11 +108,16 @@
   }
 
   // ------------------------------------------------------------ the index
-  function fetchJSON(url) {
+  // A file of the site (a response with an error status is a failure too)
+  function fetchOK(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) throw new Error(url + ": " + r.status);
-      return r.json();
+      return r;
     });
+  }
+
+  function fetchJSON(url) {
+    return fetchOK(url).then(function (r) { return r.json(); });
   }
 
   function loadMeta() {
@@ -337,10 +342,7 @@
   function loadCards(url) {
     if (cardPages[url]) return;
     cardPages[url] = "pending";
-    fetch(url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) throw new Error(url + ": " + r.status);
-      return r.text();
-    }).then(function (html) {
+    fetchOK(url).then(function (r) { return r.text(); }).then(function (html) {
       var found = new DOMParser().parseFromString(html, "text/html").querySelectorAll("#timeline article[data-e]");
       for (var i = 0; i < found.length; i++) cards[found[i].getAttribute("data-e")] = found[i];
       cardPages[url] = "done";
@@ -381,8 +383,9 @@
   // The form is busy while chunks of the index, or the whole cards of results near the
   // screen, are on their way.
   function setBusy() {
-    var busy = chunksLoading || (!results.hidden && unseen.size > 0);
-    if (!results.hidden) {
+    var busy = chunksLoading;
+    if (!results.hidden && !busy) {
+      busy = unseen.size > 0;
       var waiting = results.querySelectorAll("article[data-card]");
       for (var i = 0; i < waiting.length && !busy; i++) busy = cardPages[waiting[i].getAttribute("data-card")] === "pending";
     }
@@ -435,11 +438,10 @@
     results.appendChild(frag);
     results.hidden = false;
     var titled = results.querySelectorAll("article[data-card]");
-    unseen = new Set(titled);
+    unseen = new Set(nearScreen ? titled : []);
     for (var w = 0; w < titled.length; w++) {
       if (nearScreen) nearScreen.observe(titled[w]); else loadCards(titled[w].getAttribute("data-card"));
     }
-    if (!nearScreen) unseen.clear();
     var total = 0;
     need.forEach(function (k) { total += meta.chunks[k].n; });
     return [hits.length, s.year ? countYear(s.year, total) : meta.total];
