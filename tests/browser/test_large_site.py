@@ -216,3 +216,22 @@ def test_a_focused_result_keeps_the_focus_when_its_card_comes(page, large, word)
         return [a.tagName, a.getAttribute('href'), !!a.closest('article').querySelector('.cites'),
                 a.closest('article').hasAttribute('data-card')]; }""")
     assert focused == ["A", href, True, False]
+
+
+def test_without_intersection_observer_every_drawn_results_card_comes_at_once(page, large, word):
+    """A browser without IntersectionObserver: the year pages of every drawn result are
+    fetched at once, each once, and every result shows its whole card without the reader
+    scrolling."""
+    base, chrono = large
+    w, found = word
+    page.add_init_script("delete window.IntersectionObserver")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/years/" in r.url else None)
+    page.goto(base + f"?q={w}")
+    assert page.evaluate("() => typeof IntersectionObserver") == "undefined"
+    wait_status(page)
+    assert page.locator("#results article").count() == 100
+    assert page.locator("#results article[data-card]").count() == 0
+    assert page.locator("#results article .cites a[href]").count() > 50
+    assert page.evaluate("() => scrollY") == 0
+    assert len(fetched) == len(set(fetched)) > 2
