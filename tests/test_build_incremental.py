@@ -10,6 +10,7 @@ something it shows would stay stale here.
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import build as bench  # noqa: E402
 
-from timeline import build  # noqa: E402
+from timeline import build, search  # noqa: E402
 from timeline.build import build_site  # noqa: E402
 from timeline.chronology import Chronology  # noqa: E402
 from timeline.fragments import store_dir  # noqa: E402
@@ -175,3 +176,41 @@ def test_an_incremental_build_equals_a_build_from_nothing(built: Path, tmp_path_
         build_site(copy.deepcopy(chrono), work / "fresh", jobs=1)
     assert _files(work / "site") == _files(work / "fresh")
     assert report.written < report.pages  # it was a rebuild, not everything again
+
+
+def _dated(e: dict, start: str, end: str, precision: str, en: str, zh: str) -> None:
+    e["date"] = {"text": en, "base": None, "start": start, "end": end, "precision": precision,
+                 "edtf": start if precision == "day" else "2025-33", "display": {"en": en, "zh": zh}}
+
+
+def test_a_page_boundary_moving_under_a_search_chunk_rewrites_its_results(tmp_path, monkeypatch) -> None:
+    """A year's page boundary moves under a chunk of the search index whose events did not
+    change: an event of the next chunk moves earlier in its year (staying last by date),
+    which pushes a span of this chunk onto the year's second page. The chunk's results
+    name the page of each card, so it is written again."""
+    monkeypatch.setattr(build, "PAGE_SIZE", 3)
+    data = bench.generate(search.CHUNK + 1, seed=5, days=1000)  # 2014 to 2016, then four in 2025
+    keys = {s["key"]: s for s in data["sources"]}
+    for e in data["events"]:
+        e["sources"] = [{k: keys[c["key"]][k] for k in ("title", "publisher", "url", "published")}
+                        | {"locator": None} for c in e["sources"]]
+    span, j1, j2, moved = data["events"][-4:]
+    _dated(span, "2025-01-01", "2025-03-31", "quarter", "Q1 2025", "2025年第一季度")
+    _dated(j1, "2025-01-02", "2025-01-02", "day", "2 Jan 2025", "2025年1月2日")
+    _dated(j2, "2025-01-03", "2025-01-03", "day", "3 Jan 2025", "2025年1月3日")
+    _dated(moved, "2025-04-05", "2025-04-05", "day", "5 Apr 2025", "2025年4月5日")
+    chrono = Chronology(events=_order(data["events"]), sources=data["sources"], observations=[], tags=[])
+    site = tmp_path / "site"
+    build_site(chrono, site, jobs=1)
+    _dated(moved, "2025-01-25", "2025-01-25", "day", "25 Jan 2025", "2025年1月25日")  # in January now
+    before = [e["slug"] for e in chrono.events]
+    chrono.events = _order(chrono.events)
+    assert [e["slug"] for e in chrono.events] == before  # the chunks hold the same events
+    first = {rec[0]: rec[9] for rec in json.loads((site / "search/en-0.json").read_text("utf-8"))}
+    report = build_site(chrono, site, jobs=1)
+    build_site(copy.deepcopy(chrono), tmp_path / "fresh", jobs=1)
+    assert _files(site) == _files(tmp_path / "fresh")
+    now = {rec[0]: rec[9] for rec in json.loads((site / "search/en-0.json").read_text("utf-8"))}
+    span_seg = build.segment_url(span["slug"])
+    assert (first[span_seg], now[span_seg]) == (1, 2)   # J1, J2, the span | moved: J1, J2, moved | the span
+    assert "search/en-0.json" in report.written_paths and report.written < report.pages
