@@ -32,14 +32,21 @@ TAGS = [("product", "Kling"), ("product", "Kling 2.1"), ("organization", "Kuaish
 CATEGORIES = ["model-release", "product", "personnel", "earnings", "business"]
 
 
-def _chronology() -> Chronology:
-    data = bench.generate(40, seed=7, days=1826)  # eight a year: a year runs to a second page
+def _cited(data: dict) -> dict:
+    """bench.generate()'s data with each event citing its sources whole, as a Chronology
+    read from the database does."""
     keys = {s["key"]: s for s in data["sources"]}
+    for e in data["events"]:
+        e["sources"] = [{k: keys[c["key"]][k] for k in ("title", "publisher", "url", "published")}
+                        | {"locator": None} for c in e["sources"]]
+    return data
+
+
+def _chronology() -> Chronology:
+    data = _cited(bench.generate(40, seed=7, days=1826))  # eight a year: a year runs to a second page
     for n, e in enumerate(data["events"]):
         e["tags"] = [{"kind": k, "name": name} for k, name in (TAGS[n % 7], TAGS[(n * 3) % 7])[: 1 + n % 2]]
         e["category"] = CATEGORIES[n % 5]
-        e["sources"] = [{k: keys[c["key"]][k] for k in ("title", "publisher", "url", "published")}
-                        | {"locator": None} for c in e["sources"]]
     tags = [{"kind": "organization", "name": "Kuaishou", "name_zh": "快手"},
             {"kind": "person", "name": "Zhang Di", "name_zh": "张迪"}]
     # figures on event pages: two series, a period two sources disagree on
@@ -178,9 +185,9 @@ def test_an_incremental_build_equals_a_build_from_nothing(built: Path, tmp_path_
     assert report.written < report.pages  # it was a rebuild, not everything again
 
 
-def _dated(e: dict, start: str, end: str, precision: str, en: str, zh: str) -> None:
+def _dated(e: dict, start: str, end: str, precision: str, edtf: str, en: str, zh: str) -> None:
     e["date"] = {"text": en, "base": None, "start": start, "end": end, "precision": precision,
-                 "edtf": start if precision == "day" else "2025-33", "display": {"en": en, "zh": zh}}
+                 "edtf": edtf, "display": {"en": en, "zh": zh}}
 
 
 def test_a_page_boundary_moving_under_a_search_chunk_rewrites_its_results(tmp_path, monkeypatch) -> None:
@@ -189,20 +196,16 @@ def test_a_page_boundary_moving_under_a_search_chunk_rewrites_its_results(tmp_pa
     which pushes a span of this chunk onto the year's second page. The chunk's results
     name the page of each card, so it is written again."""
     monkeypatch.setattr(build, "PAGE_SIZE", 3)
-    data = bench.generate(search.CHUNK + 1, seed=5, days=1000)  # 2014 to 2016, then four in 2025
-    keys = {s["key"]: s for s in data["sources"]}
-    for e in data["events"]:
-        e["sources"] = [{k: keys[c["key"]][k] for k in ("title", "publisher", "url", "published")}
-                        | {"locator": None} for c in e["sources"]]
+    data = _cited(bench.generate(search.CHUNK + 1, seed=5, days=1000))  # 2014 to 2016, then four in 2025
     span, j1, j2, moved = data["events"][-4:]
-    _dated(span, "2025-01-01", "2025-03-31", "quarter", "Q1 2025", "2025年第一季度")
-    _dated(j1, "2025-01-02", "2025-01-02", "day", "2 Jan 2025", "2025年1月2日")
-    _dated(j2, "2025-01-03", "2025-01-03", "day", "3 Jan 2025", "2025年1月3日")
-    _dated(moved, "2025-04-05", "2025-04-05", "day", "5 Apr 2025", "2025年4月5日")
+    _dated(span, "2025-01-01", "2025-03-31", "quarter", "2025-33", "Q1 2025", "2025年第一季度")
+    _dated(j1, "2025-01-02", "2025-01-02", "day", "2025-01-02", "2 Jan 2025", "2025年1月2日")
+    _dated(j2, "2025-01-03", "2025-01-03", "day", "2025-01-03", "3 Jan 2025", "2025年1月3日")
+    _dated(moved, "2025-04-05", "2025-04-05", "day", "2025-04-05", "5 Apr 2025", "2025年4月5日")
     chrono = Chronology(events=_order(data["events"]), sources=data["sources"], observations=[], tags=[])
     site = tmp_path / "site"
     build_site(chrono, site, jobs=1)
-    _dated(moved, "2025-01-25", "2025-01-25", "day", "25 Jan 2025", "2025年1月25日")  # in January now
+    _dated(moved, "2025-01-25", "2025-01-25", "day", "2025-01-25", "25 Jan 2025", "2025年1月25日")  # in January
     before = [e["slug"] for e in chrono.events]
     chrono.events = _order(chrono.events)
     assert [e["slug"] for e in chrono.events] == before  # the chunks hold the same events
