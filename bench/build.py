@@ -12,7 +12,8 @@ its summary line beside it. Peak memory is sampled every 50 ms over a separate f
 and its worker processes (timed runs are not sampled: see run_build): the sum of their
 PSS (a page shared by forked workers counted once), and the RSS of the largest process
 (what /usr/bin/time reports).
-Databases go to bench/out/ (git-ignored), sites to --out. Prints a Markdown table.
+Databases go to bench/out/ (git-ignored), sites to --out. Prints a Markdown table, then every
+run with its CPU time (the command and its workers), which shows how busy the host was.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -138,6 +140,7 @@ def run_build(dbfile: Path, site: Path, langs: tuple[str, ...] | None, sample: b
     cmd = [sys.executable, "-m", "timeline", "--db", str(dbfile), "build", "-o", str(site)]
     for lang in langs or ():
         cmd += ["--lang", lang]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_pss = peak_rss = 0
@@ -148,11 +151,15 @@ def run_build(dbfile: Path, site: Path, langs: tuple[str, ...] | None, sample: b
         time.sleep(0.05 if sample else 0.01)
     wall = time.perf_counter() - t
     out, err = proc.communicate()
+    # the command's CPU time, its workers' included (it waits for them): on a shared host
+    # the same build takes more CPU when other machines load the cores it runs on
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if proc.returncode:
         raise SystemExit(f"build failed: {err.strip()}")
     m = re.search(r"(\d+) files, (\d+) written, .* in ([\d.]+) s", out)
     return {"wall": wall, "build": float(m.group(3)), "pages": int(m.group(1)), "written": int(m.group(2)),
-            "pss_mb": peak_pss / 1024, "rss_mb": peak_rss / 1024}
+            "cpu": cpu, "pss_mb": peak_pss / 1024, "rss_mb": peak_rss / 1024}
 
 
 def measure(n: int, out_root: Path, langs: tuple[str, ...] | None) -> dict:
@@ -262,11 +269,12 @@ def main(argv: list[str]) -> None:
         f = lambda k: f"{best[k]['wall']:.2f} s ({best[k]['build']:.2f} s)"
         print(f"| {n:,} | {best['full']['pages']:,} | {f('full')} | {f('nochange')} | {f('one')} | "
               f"{best['one']['written']} | {mem['pss_mb']:.0f} MB | {mem['rss_mb']:.0f} MB |", flush=True)
-    if args.repeat > 1:
-        print(f"\nBest of {args.repeat} runs above; every run, whole command (build):")
-        for n, runs in runs_seen:
-            for k in ("full", "nochange", "one"):
-                print(f"- {n:,} {k}: " + ", ".join(f"{r[k]['wall']:.2f} ({r[k]['build']:.2f})" for r in runs))
+    head = f"Best of {args.repeat} runs above; every run" if args.repeat > 1 else "Every run"
+    print(f"\n{head}, whole command (build; CPU of the command and its workers, user + system):")
+    for n, runs in runs_seen:
+        for k in ("full", "nochange", "one"):
+            print(f"- {n:,} {k}: " + ", ".join(f"{r[k]['wall']:.2f} ({r[k]['build']:.2f}; CPU {r[k]['cpu']:.1f})"
+                                               for r in runs))
     print(f"Host speed after the runs: {host_speed():.3f} s (before: {speed_before:.3f} s)")
 
 
