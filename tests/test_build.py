@@ -22,6 +22,7 @@ from timeline.build import build_site  # noqa: E402
 from timeline.errors import BuildError  # noqa: E402
 from timeline.output import MANIFEST, spare_dir  # noqa: E402
 from timeline.sitecheck import check_site  # noqa: E402
+from timeline.templating import Router  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 BASE = "https://example.org/kling/"
@@ -434,6 +435,7 @@ def test_the_search_index_names_the_year_page_showing_each_event(tmp_path: Path,
     monkeypatch.setattr(build, "FEED_SIZE", 2)
     site = tmp_path / "s"
     build_site(build_data.make_chronology(), site, base_url=BASE)
+    router = Router(BASE)
     for lang, prefix in (("en", ""), ("zh", "zh/")):
         manifest = json.loads((site / f"search/{lang}.json").read_text("utf-8"))
         year_url = {y: url for y, _, url in manifest["years"]}
@@ -442,7 +444,7 @@ def test_the_search_index_names_the_year_page_showing_each_event(tmp_path: Path,
         for k in range(len(manifest["chunks"])):
             for rec in json.loads((site / f"search/{lang}-{k}.json").read_text("utf-8")):
                 y, p = int(rec[4][:4]), rec[9]
-                path = f"{prefix}years/{y}/" + (f"page/{p}/" if p > 1 else "") + "index.html"
+                path = router.route(f"years/{y}/", lang, p).path
                 assert f'data-e="{rec[0]}"' in (site / path).read_text("utf-8"), (rec[0], path)
                 pages.add((y, p))
         assert any(p > 1 for _, p in pages)

@@ -24,6 +24,11 @@ def run_axe(page, axe_path) -> list[dict]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
+def _report(bad: list[dict]) -> str:
+    """run_axe's violations, one per paragraph, with the elements they were found on."""
+    return "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
+
+
 def pages(chrono) -> dict[str, str]:
     events = chrono.events
     with_figures = Counter(o["event"] for o in chrono.observations if o.get("event")).most_common(1)[0][0]
@@ -44,7 +49,7 @@ def test_no_serious_violations(make_context, server, shipped_chrono, axe_path, n
     if "?" in page.url:
         page.wait_for_function("() => document.getElementById('filter-status').textContent.trim() !== ''")
     bad = run_axe(page, axe_path)
-    assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
+    assert not bad, _report(bad)
 
 
 @pytest.mark.parametrize("name", ["index", "event", "charts", "zh-charts"])
@@ -54,7 +59,7 @@ def test_no_serious_violations_on_a_phone(make_context, server, shipped_chrono, 
     response = page.goto(server + pages(shipped_chrono)[name])
     assert response and response.ok
     bad = run_axe(page, axe_path)
-    assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
+    assert not bad, _report(bad)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -68,4 +73,4 @@ def test_no_serious_violations_in_results_drawn_from_the_index(make_context, lar
     assert page.locator("#results article[data-card]").count() > 0
     assert page.locator("#results article .cites").count() > 0
     bad = run_axe(page, axe_path)
-    assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in bad)
+    assert not bad, _report(bad)

@@ -13,6 +13,7 @@ import pytest
 from timeline import search
 from timeline.build import PAGE_SIZE
 from timeline.dates import iso_extent
+from timeline.templating import Router
 
 from reading import EXPECT_TIMEOUT, seg, visible_events, wait_status
 
@@ -150,9 +151,10 @@ def test_results_from_the_index_become_the_year_pages_cards(page, large, prefix)
     its year holds it."""
     base, chrono = large
     year = _two_page_year(chrono)
+    router = Router(base)
     static = {}
     for p in (1, 2):
-        page.goto(base + f"{prefix}years/{year}/" + (f"page/{p}/" if p > 1 else ""))
+        page.goto(router.absolute(router.url(f"years/{year}/", "zh" if prefix else "en", p)))
         static.update({seg: (p, html) for seg, html in page.eval_on_selector_all(
             "#timeline article[data-e]", "els => els.map(a => [a.getAttribute('data-e'), a.outerHTML])")})
     cats = Counter(e["category"] for e in chrono.events if e["date"]["start"].startswith(year))
